@@ -1,0 +1,95 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import pinoHttp from 'pino-http';
+import { installLaunchRoutes } from './lti/launch.routes';
+import { createDynamicRegistrationRouter } from './lti/dynamic-registration.routes';
+import { lti } from './lti/ltijs';
+import { LTI_MOUNT } from './lti/provider';
+import type { AppConfig } from './platform/config';
+import { PROJECT_ROOT } from './platform/database/ferretdb-launcher';
+import { createErrorHandler, notFoundHandler } from './platform/error-handler';
+import { createHealthRouter } from './platform/health.routes';
+import type { Logger } from './platform/logger';
+import { installViews } from './platform/views';
+import { createSandboxRouter } from './sandbox/sandbox.routes';
+
+export interface AppDeps {
+  config: AppConfig;
+  logger: Logger;
+  /** Read by the health endpoint; flipped by the listener on shutdown. */
+  lifecycle: { isShuttingDown: boolean; startedAt: Date; version: string };
+}
+
+/**
+ * Builds the Express app. ltijs must already be set up (setupLti); the listener
+ * (server.ts) and the test harness both call this.
+ */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a load balancer / TLS terminator: trust the first proxy for protocol and client IP.
+  app.set('trust proxy', 1);
+  installViews(app);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' || (req.url ?? '').startsWith('/static/') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+
+  const insecureSchemes = config.env === 'production' ? [] : ['http:'];
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          // Pages are shown inside LMS iframes and hand forms back to the LMS (deep linking).
+          'frame-ancestors': ["'self'", 'https:', ...insecureSchemes],
+          'form-action': ["'self'", 'https:', ...insecureSchemes],
+          'frame-src': ["'self'"],
+          'upgrade-insecure-requests': config.env === 'production' ? [] : null,
+        },
+      },
+      frameguard: false,
+      crossOriginOpenerPolicy: false,
+      strictTransportSecurity: config.env === 'production',
+    }),
+  );
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+
+  app.use('/static/vendor/bootstrap', express.static(path.join(PROJECT_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d' }));
+  app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: config.env === 'production' ? '1h' : 0 }));
+
+  app.use(createHealthRouter(() => deps.lifecycle));
+
+  if (config.sandbox.enabled) {
+    app.use('/sandbox', createSandboxRouter({ config, logger }));
+  }
+
+  app.use(`${LTI_MOUNT}/register`, createDynamicRegistrationRouter({ config, logger }));
+  installLaunchRoutes({ config, logger });
+  app.use(LTI_MOUNT, lti.app);
+
+  app.get('/', (_req, res) => {
+    if (config.sandbox.enabled) return res.redirect('/sandbox');
+    res.render('home', { title: 'Fieldbook', publicUrl: config.publicUrl });
+  });
+
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(logger, config.env === 'production'));
+  return app;
+}

@@ -1,0 +1,49 @@
+import type { Express } from 'express';
+import { createApp, type AppDeps } from './app';
+import { registerPlatform } from './lti/platform-registry';
+import { setupLti } from './lti/provider';
+import type { AppConfig } from './platform/config';
+import { startDatabase, type DatabaseHandle } from './platform/database/database';
+import type { Logger } from './platform/logger';
+import { ensureSandboxReady } from './sandbox/sandbox.service';
+import { sandboxIdentity } from './sandbox/sandbox.identity';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../package.json') as { version: string };
+
+export interface Fieldbook {
+  app: Express;
+  database: DatabaseHandle;
+  lifecycle: AppDeps['lifecycle'];
+}
+
+/**
+ * Everything the listener and the test harness share: database, ltijs, the
+ * Sandbox LMS (registered with the tool, in development and tests), the app.
+ */
+export async function startFieldbook(config: AppConfig, logger: Logger): Promise<Fieldbook> {
+  const database = await startDatabase(config, logger);
+  try {
+    await setupLti(config, logger, database.uri);
+    if (config.sandbox.enabled) {
+      await ensureSandboxReady({ config, logger });
+      const sandbox = sandboxIdentity(config);
+      await registerPlatform({
+        issuer: sandbox.issuer,
+        name: sandbox.name,
+        clientId: sandbox.clientId,
+        authEndpoint: sandbox.authEndpoint,
+        tokenEndpoint: sandbox.tokenEndpoint,
+        jwksUrl: sandbox.jwksUrl,
+        deploymentIds: [sandbox.deploymentId],
+        registeredBy: 'sandbox',
+      });
+    }
+    const lifecycle = { isShuttingDown: false, startedAt: new Date(), version };
+    const app = createApp({ config, logger, lifecycle });
+    return { app, database, lifecycle };
+  } catch (err) {
+    await database.stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+import { ACTIVITY_TYPES, type ActivityType } from '../activities/activity.model';
+import type { NrpsMember } from './ltijs';
+import type { Caller } from './caller';
+
+const ROLE_LABELS: Record<string, string> = {
+  candidate: 'Candidate',
+  faculty: 'Faculty',
+  mentor: 'Mentor',
+  coordinator: 'Program coordinator',
+  designer: 'Course designer',
+};
+
+/** Only whitelisted fields reach the launch template. */
+export function presentLaunch(caller: Caller, activity: { title: string; type: string; pointsPossible: number } | null) {
+  return {
+    title: activity?.title || caller.resourceTitle || 'Fieldbook',
+    person: { name: caller.name || 'Anonymous user', email: caller.email },
+    role: ROLE_LABELS[caller.role] ?? caller.role,
+    roleKey: caller.role,
+    allRoles: caller.roles.map((r) => ROLE_LABELS[r] ?? r).join(', '),
+    isTestUser: caller.isTestUser,
+    course: caller.contextTitle || null,
+    placement: caller.resourceTitle || null,
+    platformName: caller.platformName || caller.iss,
+    activity: activity
+      ? { title: activity.title, typeLabel: ACTIVITY_TYPES[activity.type as ActivityType] ?? activity.type, pointsPossible: activity.pointsPossible }
+      : null,
+    isFaculty: caller.roles.includes('faculty'),
+  };
+}
+
+const LEARNER = /(^|#|\/)Learner$/;
+const TEST_USER = /TestUser$/;
+
+export function presentRoster(members: NrpsMember[]) {
+  return members
+    .filter((m) => m.roles.some((r) => LEARNER.test(r)) && (m.status ?? 'Active') === 'Active')
+    .map((m) => ({ userId: m.user_id, name: m.name || [m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id, isTestUser: m.roles.some((r) => TEST_USER.test(r)) }));
+}

@@ -1,0 +1,191 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ACTIVITY_TYPES, ActivityModel, type ActivityType } from '../activities/activity.model';
+import { describePlatformError, fetchRoster, sendScoreNow } from '../grading/score.service';
+import type { AppConfig } from '../platform/config';
+import { AppError, badRequest, notFound } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import { parseForm } from '../platform/validate';
+import { callerFromToken, ltikOf, requireCaller, requireRole, type Caller } from './caller';
+import { presentLaunch, presentRoster } from './launch.presenter';
+import { lti, type LtiIdToken } from './ltijs';
+import { recordLaunchUser } from './lti-user.model';
+import { RoleClaimError } from './roles';
+
+type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<unknown>;
+const wrap = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => fn(req, res, next).catch(next);
+
+const deepLinkSchema = z.object({
+  activityType: z.enum(Object.keys(ACTIVITY_TYPES) as [ActivityType, ...ActivityType[]], { errorMap: () => ({ message: 'Choose an activity type.' }) }),
+  title: z.string().trim().min(1, 'Give the activity a title.').max(200, 'Keep the title under 200 characters.'),
+  pointsPossible: z.coerce.number({ invalid_type_error: 'Points must be a number.' }).min(0, 'Points cannot be negative.').max(10000, 'At most 10,000 points.'),
+});
+
+const scoreSchema = z.object({
+  userId: z.string().min(1).max(255),
+  scoreGiven: z.coerce.number({ invalid_type_error: 'Enter a number of points.' }).min(0, 'Points cannot be negative.'),
+  comment: z.string().trim().max(2000, 'Keep the comment under 2,000 characters.').optional().default(''),
+});
+
+/** Finds the activity a launch refers to, only within the caller's platform and course. */
+async function findActivityForLaunch(caller: Caller) {
+  const id = typeof caller.custom.activity_id === 'string' ? caller.custom.activity_id : null;
+  if (!id || !/^[a-f0-9]{24}$/.test(id)) return null;
+  const activity = await ActivityModel.findOne({ _id: id, iss: caller.iss, clientId: caller.clientId }).lean();
+  if (!activity) return null;
+  if (caller.resourceLinkId && !activity.resourceLinkIds.includes(caller.resourceLinkId)) {
+    await ActivityModel.updateOne({ _id: activity._id }, { $addToSet: { resourceLinkIds: caller.resourceLinkId } });
+  }
+  return activity;
+}
+
+async function renderLaunch(res: Response, token: LtiIdToken, extra: Record<string, unknown> = {}): Promise<void> {
+  const caller = callerFromToken(token);
+  const activity = await findActivityForLaunch(caller);
+  let roster = null;
+  let rosterError: string | null = null;
+  if (caller.roles.includes('faculty')) {
+    try {
+      roster = presentRoster(await fetchRoster(token));
+    } catch (err) {
+      rosterError = describePlatformError(err).reason;
+    }
+  }
+  res.render('lti/launch', { ...presentLaunch(caller, activity), roster, rosterError, ltik: res.locals.ltik, ...extra });
+}
+
+/** Registers Fieldbook's launch, deep-linking and first grading routes on the ltijs app. */
+let isInstalled = false;
+
+export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger }): void {
+  // ltijs is one shared Provider: its handlers and routes are installed once per process.
+  if (isInstalled) return;
+  isInstalled = true;
+  const { config, logger } = deps;
+
+  lti.onConnect(async (token, _req, res, next) => {
+    try {
+      const caller = callerFromToken(token);
+      await recordLaunchUser({
+        iss: caller.iss,
+        sub: caller.sub,
+        name: caller.name,
+        email: caller.email,
+        roles: caller.roles,
+        primaryRole: caller.role,
+        isTestUser: caller.isTestUser,
+        lastLaunchAt: new Date(),
+      });
+      await renderLaunch(res, token);
+    } catch (err) {
+      next(err instanceof RoleClaimError ? badRequest('roles_claim_missing', err.message) : err);
+    }
+  });
+
+  lti.onDeepLinking(async (token, _req, res, next) => {
+    try {
+      const caller = callerFromToken(token);
+      requireRole(caller, ['faculty', 'designer', 'coordinator']);
+      res.render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: res.locals.ltik, types: activityOptions(), values: { pointsPossible: 100 }, errors: {} });
+    } catch (err) {
+      next(err instanceof RoleClaimError ? badRequest('roles_claim_missing', err.message) : err);
+    }
+  });
+
+  const sessionError = (status: number, id: string, message: string) => (_req: Request, res: Response) => {
+    res.status(status).render('error', { title: `Error ${status}`, status, error: id, message });
+  };
+  lti.onInvalidToken(sessionError(401, 'invalid_lti_launch', 'This launch could not be verified. Please open Fieldbook again from your course.'));
+  lti.onSessionTimeout(sessionError(401, 'lti_session_expired', 'Your Fieldbook session has ended. Please open it again from your course.'));
+  lti.onUnregisteredPlatform(sessionError(400, 'unregistered_platform', 'This learning platform is not registered with Fieldbook. Ask your LMS administrator to register it.'));
+  lti.onInactivePlatform(sessionError(401, 'inactive_platform', 'This learning platform registration is not active yet.'));
+
+  const router = express.Router();
+
+  router.post(
+    '/deep-link/submit',
+    wrap(async (req, res) => {
+      const caller = requireCaller(res);
+      requireRole(caller, ['faculty', 'designer', 'coordinator']);
+      const token = res.locals.token as LtiIdToken;
+      const settings = token.platformContext.deepLinkingSettings;
+      if (token.platformContext.messageType !== 'LtiDeepLinkingRequest' || !settings?.deep_link_return_url) {
+        throw badRequest('not_deep_linking', 'This session did not start from the LMS “add activity” flow.');
+      }
+      const parsed = parseForm(deepLinkSchema, req.body);
+      if (!parsed.ok) {
+        res.status(400).render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: ltikOf(req, res), types: activityOptions(req.body.activityType), values: req.body, errors: parsed.errors });
+        return;
+      }
+      const { activityType, title, pointsPossible } = parsed.value;
+      const activity = await ActivityModel.create({
+        iss: caller.iss,
+        clientId: caller.clientId,
+        deploymentId: caller.deploymentId,
+        contextId: caller.contextId,
+        contextTitle: caller.contextTitle,
+        type: activityType,
+        title,
+        pointsPossible,
+        createdBy: caller.sub,
+      });
+      const jwt = await lti.DeepLinking.createDeepLinkingMessage(
+        token,
+        [
+          {
+            type: 'ltiResourceLink',
+            title,
+            text: ACTIVITY_TYPES[activityType],
+            url: `${config.publicUrl}/lti/launch`,
+            custom: { activity_id: String(activity._id), activity_type: activityType },
+            lineItem: { scoreMaximum: pointsPossible, label: title, resourceId: String(activity._id), tag: activityType },
+          },
+        ],
+        { message: `Added ${title}` },
+      );
+      logger.info({ activity: String(activity._id), type: activityType }, 'activity placed by deep linking');
+      res.render('lti/deep-link-return', { title: 'Returning to your course', returnUrl: settings.deep_link_return_url, jwt, activityTitle: title, scripts: ['/static/js/autosubmit.js'] });
+    }),
+  );
+
+  router.post(
+    '/scores',
+    wrap(async (req, res) => {
+      const caller = requireCaller(res);
+      requireRole(caller, ['faculty']);
+      const token = res.locals.token as LtiIdToken;
+      const activity = await findActivityForLaunch(caller);
+      const parsed = parseForm(scoreSchema, req.body);
+      if (!parsed.ok) {
+        res.status(400);
+        await renderLaunch(res, token, { scoreErrors: parsed.errors, scoreValues: req.body });
+        return;
+      }
+      const roster = await fetchRoster(token);
+      const member = roster.find((m) => m.user_id === parsed.value.userId);
+      if (!member) throw notFound('member_not_found', 'That person is not a member of this course.');
+      const scoreMaximum = activity?.pointsPossible ?? 100;
+      if (parsed.value.scoreGiven > scoreMaximum) {
+        res.status(400);
+        await renderLaunch(res, token, { scoreErrors: { scoreGiven: `At most ${scoreMaximum} points.` }, scoreValues: req.body });
+        return;
+      }
+      try {
+        await sendScoreNow(token, { ...parsed.value, scoreMaximum, label: activity?.title ?? (caller.resourceTitle || 'Fieldbook') });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        res.status(err.status);
+        await renderLaunch(res, token, { scoreFailure: { name: member.name ?? member.user_id, reason: err.message }, scoreValues: req.body });
+        return;
+      }
+      logger.info({ iss: caller.iss, context: caller.contextId }, 'score sent');
+      await renderLaunch(res, token, { scoreSent: { name: member.name ?? member.user_id, points: parsed.value.scoreGiven, of: scoreMaximum } });
+    }),
+  );
+
+  lti.app.use(router);
+}
+
+function activityOptions(selected?: unknown) {
+  return Object.entries(ACTIVITY_TYPES).map(([value, label]) => ({ value, label, selected: value === selected }));
+}

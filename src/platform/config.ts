@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only module that reads process.env. Defaults live in config/default.json,
+ * config/<env>.json overlays them, environment variables override both.
+ */
+
+const DEV_ENCRYPTION_KEY = 'development-only-encryption-key-change-me';
+
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+const configSchema = z
+  .object({
+    env: z.enum(['development', 'test', 'production']),
+    port: z.coerce.number().int().min(0).max(65535),
+    publicUrl: z
+      .string()
+      .url()
+      .transform((u) => u.replace(/\/+$/, '')),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    dataDir: z.string().min(1),
+    mongodbUri: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .nullable(),
+    lti: z.object({
+      encryptionKey: z.string().min(32, 'must be at least 32 characters').nullable(),
+      tokenMaxAgeSeconds: z.coerce.number().int().min(1).max(3600),
+      cookieSecure: booleanish,
+      cookieSameSite: z.enum(['Lax', 'Strict', 'None']),
+      clockSkewSeconds: z.coerce.number().int().min(0).max(300),
+    }),
+    sandbox: z.object({ enabled: booleanish }),
+    mail: z.object({
+      smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').nullable(),
+      from: z.string().min(3),
+    }),
+    shutdownTimeoutMs: z.coerce.number().int().min(100).max(120000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.env !== 'production') return;
+    if (c.sandbox.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['sandbox', 'enabled'], message: 'the Sandbox LMS is for development and tests only; it cannot be enabled in production' });
+    }
+    if (!c.lti.encryptionKey || c.lti.encryptionKey === DEV_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['lti', 'encryptionKey'], message: 'LTI_ENCRYPTION_KEY must be set (32+ random characters) in production' });
+    }
+    if (!c.publicUrl.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['publicUrl'], message: 'PUBLIC_URL must be https:// in production (LMS iframes need secure cookies)' });
+    }
+    if (!c.mongodbUri) {
+      ctx.addIssue({ code: 'custom', path: ['mongodbUri'], message: 'MONGODB_URI is required in production (the embedded database is for development)' });
+    }
+  });
+
+export type AppConfig = Omit<z.infer<typeof configSchema>, 'lti'> & {
+  lti: Omit<z.infer<typeof configSchema>['lti'], 'encryptionKey'> & { encryptionKey: string };
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isObject(v) && isObject(base[k]) ? deepMerge(base[k] as Json, v) : v;
+  }
+  return out;
+}
+
+function setPath(target: Json, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!isObject(node[key])) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+/** Environment variable → config path. Documented in README "Configuration". */
+export const ENV_VARIABLES: Record<string, string[]> = {
+  NODE_ENV: ['env'],
+  PORT: ['port'],
+  PUBLIC_URL: ['publicUrl'],
+  LOG_LEVEL: ['logLevel'],
+  DATA_DIR: ['dataDir'],
+  MONGODB_URI: ['mongodbUri'],
+  LTI_ENCRYPTION_KEY: ['lti', 'encryptionKey'],
+  LTI_TOKEN_MAX_AGE_SECONDS: ['lti', 'tokenMaxAgeSeconds'],
+  LTI_COOKIE_SECURE: ['lti', 'cookieSecure'],
+  LTI_COOKIE_SAMESITE: ['lti', 'cookieSameSite'],
+  LTI_CLOCK_SKEW_SECONDS: ['lti', 'clockSkewSeconds'],
+  SANDBOX_ENABLED: ['sandbox', 'enabled'],
+  SMTP_URL: ['mail', 'smtpUrl'],
+  MAIL_FROM: ['mail', 'from'],
+  SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
+};
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  configDir?: string;
+  /** Applied after the environment; used by tests and the test harness. */
+  overrides?: Json;
+}
+
+/** Loads, merges and validates configuration. Throws ConfigError with every problem listed. */
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const env = options.env ?? process.env;
+  const configDir = options.configDir ?? path.resolve(__dirname, '../../config');
+  const readJson = (file: string): Json => {
+    const full = path.join(configDir, file);
+    if (!fs.existsSync(full)) return {};
+    try {
+      return JSON.parse(fs.readFileSync(full, 'utf8')) as Json;
+    } catch (err) {
+      throw new ConfigError([`${full}: ${(err as Error).message}`]);
+    }
+  };
+
+  const envName = env.NODE_ENV && ['development', 'test', 'production'].includes(env.NODE_ENV) ? env.NODE_ENV : 'development';
+  let raw = deepMerge(readJson('default.json'), readJson(`${envName}.json`));
+  raw.env = envName;
+  for (const [name, keys] of Object.entries(ENV_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, keys, value);
+  }
+  if (options.overrides) raw = deepMerge(raw, options.overrides);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const byPath = Object.fromEntries(Object.entries(ENV_VARIABLES).map(([n, k]) => [k.join('.'), n]));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = i.path.join('.');
+        const hint = byPath[key] ? ` (set ${byPath[key]})` : '';
+        return `${key}: ${i.message}${hint}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    dataDir: path.resolve(c.dataDir),
+    lti: { ...c.lti, encryptionKey: c.lti.encryptionKey ?? DEV_ENCRYPTION_KEY },
+  };
+}

@@ -1,0 +1,28 @@
+import path from 'node:path';
+import type { Express } from 'express';
+import { create } from 'express-handlebars';
+import { PROJECT_ROOT } from './database/ferretdb-launcher';
+
+export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
+
+/** Handlebars escapes by default; templates must not use triple-stash on user text. */
+export function installViews(app: Express): void {
+  const hbs = create({
+    extname: '.hbs',
+    defaultLayout: 'main',
+    layoutsDir: path.join(VIEWS_DIR, 'layouts'),
+    partialsDir: path.join(VIEWS_DIR, 'partials'),
+    helpers: {
+      eq: (a: unknown, b: unknown) => a === b,
+      gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+      percent: (value: unknown, total: unknown) => {
+        const v = Number(value);
+        const t = Number(total);
+        return t > 0 ? Math.min(100, Math.round((v / t) * 100)) : 0;
+      },
+    },
+  });
+  app.engine('.hbs', hbs.engine);
+  app.set('view engine', '.hbs');
+  app.set('views', VIEWS_DIR);
+}

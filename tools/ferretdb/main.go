@@ -1,0 +1,84 @@
+// Command ferretdb-launcher runs an embedded FerretDB (SQLite backend) for
+// Fieldbook's development server and test suite. It prints one JSON line with
+// the MongoDB URI once listening, and stops when its standard input closes
+// (so it never outlives the Node.js process that started it) or on a signal.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	dataDir := flag.String("data", "", "directory that holds the SQLite files (created if missing)")
+	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on")
+	watchStdin := flag.Bool("watch-stdin", true, "exit when standard input reaches EOF")
+	flag.Parse()
+
+	if *dataDir == "" {
+		log.Fatal("ferretdb-launcher: -data is required")
+	}
+	abs, err := filepath.Abs(*dataDir)
+	if err != nil {
+		log.Fatalf("ferretdb-launcher: %v", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		log.Fatalf("ferretdb-launcher: cannot create data directory: %v", err)
+	}
+	if !strings.HasSuffix(abs, "/") {
+		abs += "/"
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs,
+	})
+	if err != nil {
+		log.Fatalf("ferretdb-launcher: %v", err)
+	}
+
+	done := make(chan struct{})
+	go func() {
+		f.Run(ctx)
+		close(done)
+	}()
+
+	// MongoDBURI is only meaningful once the listener is bound; poll briefly.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		uri := f.MongoDBURI()
+		if uri != "" && !strings.Contains(uri, ":0/") {
+			out, _ := json.Marshal(map[string]string{"uri": uri})
+			fmt.Println(string(out))
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatal("ferretdb-launcher: listener did not start within 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	<-done
+}
