@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import pinoHttp from 'pino-http';
 import { installLaunchRoutes } from './lti/launch.routes';
 import { createDynamicRegistrationRouter } from './lti/dynamic-registration.routes';
+import { createLtiGuard } from './lti/guard';
 import { lti } from './lti/ltijs';
 import { LTI_MOUNT } from './lti/provider';
 import type { AppConfig } from './platform/config';
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(`${LTI_MOUNT}/register`, createDynamicRegistrationRouter({ config, logger }));
   installLaunchRoutes({ config, logger });
+  // Our own login/launch validation runs first; ltijs only sees requests it passed.
+  app.use(LTI_MOUNT, createLtiGuard({ config, logger }));
   app.use(LTI_MOUNT, lti.app);
 
   app.get('/', (_req, res) => {

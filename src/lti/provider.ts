@@ -34,7 +34,7 @@ export async function setupLti(config: AppConfig, logger: Logger, databaseUri: s
       // ltijs's (which drops the registration token) is parked on an unused path.
       dynRegRoute: '/ltijs-dynamic-registration-disabled',
       devMode: false,
-      tokenMaxAge: 60,
+      tokenMaxAge: config.lti.tokenMaxAgeSeconds,
       cors: false,
       cookies: { secure: config.lti.cookieSecure, sameSite: config.lti.cookieSameSite },
     },

@@ -31,6 +31,8 @@ const configSchema = z
       cookieSecure: booleanish,
       cookieSameSite: z.enum(['Lax', 'Strict', 'None']),
       clockSkewSeconds: z.coerce.number().int().min(0).max(300),
+      /** Per client IP and instance, for login and launch each (in-memory token bucket); 0 turns it off. */
+      rateLimitPerMinute: z.coerce.number().int().min(0).max(100_000).default(600),
     }),
     sandbox: z.object({ enabled: booleanish }),
     mail: z.object({
@@ -102,6 +104,7 @@ export const ENV_VARIABLES: Record<string, string[]> = {
   LTI_COOKIE_SECURE: ['lti', 'cookieSecure'],
   LTI_COOKIE_SAMESITE: ['lti', 'cookieSameSite'],
   LTI_CLOCK_SKEW_SECONDS: ['lti', 'clockSkewSeconds'],
+  LTI_RATE_LIMIT_PER_MINUTE: ['lti', 'rateLimitPerMinute'],
   SANDBOX_ENABLED: ['sandbox', 'enabled'],
   SMTP_URL: ['mail', 'smtpUrl'],
   MAIL_FROM: ['mail', 'from'],

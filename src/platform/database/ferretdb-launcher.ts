@@ -50,6 +50,8 @@ export async function ensureLauncherBuilt(logger: Logger): Promise<string> {
   try {
     await execFileAsync('go', ['build', '-trimpath', '-o', tmp, '.'], {
       cwd: LAUNCHER_SOURCE,
+      // The Go toolchain needs the caller's environment (PATH, GOPATH, proxy settings); this is not app configuration.
+      // eslint-disable-next-line no-restricted-properties
       env: { ...process.env, CGO_ENABLED: '0' },
       maxBuffer: 16 * 1024 * 1024,
     });
