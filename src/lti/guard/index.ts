@@ -1,0 +1,32 @@
+import cookieParser from 'cookie-parser';
+import express, { type Router } from 'express';
+import type { AppConfig } from '../../platform/config';
+import type { Logger } from '../../platform/logger';
+import { LTI_ROUTES } from '../provider';
+import { createLaunchGuard } from './launch.guard';
+import { createLoginGuard } from './login.guard';
+import { KeyResolver, type KeyResolverOptions } from './platform-keys';
+import { rateLimit } from './rate-limit';
+
+/**
+ * Fieldbook's own login and launch validation, mounted at the LTI prefix in front of
+ * ltijs (app.use(LTI_MOUNT, createLtiGuard(...)) before app.use(LTI_MOUNT, lti.app)).
+ * It only refuses or passes on: ltijs still produces the login redirect and opens the session.
+ */
+export function createLtiGuard(deps: { config: AppConfig; logger: Logger; keys?: KeyResolverOptions }): Router {
+  const { config, logger } = deps;
+  const router = express.Router();
+  // Same secret as ltijs, so the guard can read ltijs's signed state<STATE> cookie.
+  router.use(cookieParser(config.lti.encryptionKey));
+  router.all(LTI_ROUTES.login, rateLimit(config.lti.rateLimitPerMinute), createLoginGuard({ config, logger }));
+
+  const launchLimit = rateLimit(config.lti.rateLimitPerMinute);
+  const launchGuard = createLaunchGuard({ config, logger, keys: new KeyResolver(deps.keys) });
+  // Any path under the mount that carries an id_token is a launch to ltijs (it only skips login).
+  router.use((req, res, next) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    if (req.path === LTI_ROUTES.login || !body || typeof body !== 'object' || body.id_token === undefined) return next();
+    launchLimit(req, res, (err?: unknown) => (err ? next(err) : launchGuard(req, res, next)));
+  });
+  return router;
+}
