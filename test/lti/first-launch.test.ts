@@ -1,0 +1,174 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { ActivityModel } from '../../src/activities/activity.model';
+import { LtiUserModel } from '../../src/lti/lti-user.model';
+import {
+  addSandboxPerson,
+  createSandboxCourse,
+  createSandboxPlacement,
+  getSandboxGrade,
+  getSandboxRejectedScores,
+  listSandboxPlacements,
+  type SandboxPersonView,
+  type SandboxPlacementView,
+} from '../../src/sandbox';
+import { decodeHtml, deepLinkAs, launchAs, parseForm, returnDeepLink } from '../helpers/sandbox-launch';
+import { testServer } from '../helpers/test-server';
+
+interface Course {
+  id: string;
+  title: string;
+  candidate: SandboxPersonView;
+  testStudent: SandboxPersonView;
+  faculty: SandboxPersonView;
+  designer: SandboxPersonView;
+  addActivity: SandboxPlacementView;
+}
+
+async function buildCourse(): Promise<Course> {
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const course = await createSandboxCourse({ title: `EDL 630 — Field Experience ${suffix}`, label: `EDL630-${suffix}` });
+  const [candidate, testStudent, faculty, designer] = await Promise.all([
+    addSandboxPerson(course.id, { name: `Lena Ortiz ${suffix}`, given: 'Lena', family: 'Ortiz', email: `lena.${suffix}@example.edu`, roles: 'candidate' }),
+    addSandboxPerson(course.id, { name: 'Test Student', roles: 'test-student' }),
+    addSandboxPerson(course.id, { name: `Dr. Hana Sato ${suffix}`, email: `hana.${suffix}@example.edu`, roles: 'faculty' }),
+    addSandboxPerson(course.id, { name: 'Omar Designer', roles: 'designer' }),
+  ]);
+  const addActivity = await createSandboxPlacement(course.id, { kind: 'deep_linking', title: 'Add a Fieldbook activity' });
+  return { id: course.id, title: course.title, candidate, testStudent, faculty, designer, addActivity };
+}
+
+/** Faculty place an activity by deep linking; returns the placement the Sandbox created. */
+async function placeActivity(course: Course, title: string, points: number): Promise<SandboxPlacementView> {
+  const { baseUrl } = testServer();
+  const picker = await deepLinkAs(baseUrl, { personId: course.faculty.id, placementId: course.addActivity.id });
+  expect(picker.status).to.equal(200);
+  const form = parseForm(picker.text, 'ltik');
+  const submitted = await picker.agent
+    .post('/lti/deep-link/submit')
+    .type('form')
+    .send({ ltik: form.fields.ltik, activityType: 'practicum-log', title, pointsPossible: String(points) });
+  expect(submitted.status, submitted.text).to.equal(200);
+  const confirmation = await returnDeepLink(baseUrl, picker.agent, submitted.text);
+  expect(confirmation.status, confirmation.text).to.equal(200);
+  const placements = await listSandboxPlacements(course.id);
+  const placed = placements.find((p) => p.createdByDeepLink && p.title === title);
+  expect(placed, 'the Sandbox created the placement').to.not.equal(undefined);
+  return placed!;
+}
+
+describe('first launch, deep linking and a grade', () => {
+  let course: Course;
+  before(async () => {
+    course = await buildCourse();
+  });
+
+  it('a candidate launch shows who they are, their Fieldbook role, the course and the placement, and records the user', async () => {
+    const nav = await createSandboxPlacement(course.id, { kind: 'course_navigation', title: 'Fieldbook' });
+    const res = await launchAs(testServer().baseUrl, { personId: course.candidate.id, placementId: nav.id });
+    expect(res.status).to.equal(200);
+    const page = decodeHtml(res.text);
+    expect(page).to.include(course.candidate.name);
+    expect(page).to.match(/data-testid="fieldbook-role">Candidate</);
+    expect(page).to.include(course.title);
+    expect(page).to.match(/data-testid="placement-title">Fieldbook</);
+    expect(page).not.to.include('Send a grade');
+    const user = await LtiUserModel.findOne({ sub: course.candidate.sub }).lean();
+    expect(user?.primaryRole).to.equal('candidate');
+    expect(user?.isTestUser).to.equal(false);
+  });
+
+  it('flags the LMS test student as a test user', async () => {
+    const nav = await createSandboxPlacement(course.id, { kind: 'course_navigation', title: 'Fieldbook' });
+    const res = await launchAs(testServer().baseUrl, { personId: course.testStudent.id, placementId: nav.id });
+    expect(res.text).to.include('LMS test user');
+    const user = await LtiUserModel.findOne({ sub: course.testStudent.sub }).lean();
+    expect(user?.isTestUser).to.equal(true);
+  });
+
+  it('faculty place an activity by deep linking; the Sandbox gets a resource link with a gradebook column', async () => {
+    const placed = await placeActivity(course, 'Internship hours — fall', 50);
+    expect(placed.lineItemId).to.be.a('string');
+    expect(placed.custom.activity_type).to.equal('practicum-log');
+    const activity = await ActivityModel.findById(placed.custom.activity_id).lean();
+    expect(activity).to.include({ title: 'Internship hours — fall', pointsPossible: 50, type: 'practicum-log' });
+    expect(activity?.createdBy).to.equal(course.faculty.sub);
+
+    const launched = await launchAs(testServer().baseUrl, { personId: course.candidate.id, placementId: placed.id });
+    expect(decodeHtml(launched.text)).to.match(/data-testid="activity-type">Practicum log · 50 points/);
+    const bound = await ActivityModel.findById(placed.custom.activity_id).lean();
+    expect(bound?.resourceLinkIds).to.include(placed.resourceLinkId);
+  });
+
+  it('keeps what faculty typed when the activity form is invalid', async () => {
+    const picker = await deepLinkAs(testServer().baseUrl, { personId: course.faculty.id, placementId: course.addActivity.id });
+    const ltik = parseForm(picker.text, 'ltik').fields.ltik;
+    const res = await picker.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title: 'Kept title', pointsPossible: '-5' });
+    expect(res.status).to.equal(400);
+    expect(res.text).to.include('value="Kept title"');
+    expect(res.text).to.include('Points cannot be negative.');
+    expect(await ActivityModel.countDocuments({ title: 'Kept title' })).to.equal(0);
+  });
+
+  it('refuses deep linking to a candidate and a designer-free placement launch', async () => {
+    const res = await deepLinkAs(testServer().baseUrl, { personId: course.candidate.id, placementId: course.addActivity.id }).catch((e: Error) => e);
+    // The Sandbox itself only offers deep linking to staff; a learner hint is refused by the platform or the tool.
+    if (res instanceof Error) expect(res.message).to.match(/40\d|not a deep-linking/);
+    else expect(res.status).to.equal(403);
+  });
+
+  it('faculty send a grade that appears in the Sandbox gradebook', async () => {
+    const placed = await placeActivity(course, 'Practicum grade', 20);
+    const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
+    expect(faculty.text).to.include('Send a grade');
+    expect(decodeHtml(faculty.text)).to.include(course.candidate.name);
+    const res = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.candidate.sub, scoreGiven: '17.5', comment: 'Strong start' });
+    expect(res.status, res.text).to.equal(200);
+    expect(res.text).to.include('data-testid="score-sent"');
+    const grade = await getSandboxGrade(placed.lineItemId!, course.candidate.sub);
+    expect(grade).to.include({ scoreGiven: 17.5, scoreMaximum: 20 });
+  });
+
+  it('shows the LMS refusal when faculty grade the test student, and nothing reaches the gradebook', async () => {
+    const placed = await placeActivity(course, 'Refused grade', 10);
+    const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
+    const res = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.testStudent.sub, scoreGiven: '5' });
+    expect(res.status).to.equal(502);
+    expect(res.text).to.include('data-testid="score-failed"');
+    expect(res.text).to.include('422');
+    expect(await getSandboxGrade(placed.lineItemId!, course.testStudent.sub)).to.equal(null);
+    const rejected = await getSandboxRejectedScores(course.id);
+    expect(rejected.some((r) => (r as { userId?: string }).userId === course.testStudent.sub)).to.equal(true);
+  });
+
+  it('validates the grade and keeps the input', async () => {
+    const placed = await placeActivity(course, 'Validated grade', 10);
+    const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
+    const tooMany = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.candidate.sub, scoreGiven: '11', comment: 'kept comment' });
+    expect(tooMany.status).to.equal(400);
+    expect(tooMany.text).to.include('At most 10 points.');
+    expect(tooMany.text).to.include('value="kept comment"');
+    const notMember = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: 'someone-else', scoreGiven: '1' });
+    expect(notMember.status).to.equal(404);
+    expect(await getSandboxGrade(placed.lineItemId!, course.candidate.sub)).to.equal(null);
+  });
+
+  it('refuses grading to a candidate (403) and to a request without a session (401)', async () => {
+    const placed = await placeActivity(course, 'Protected grade', 10);
+    const candidate = await launchAs(testServer().baseUrl, { personId: course.candidate.id, placementId: placed.id });
+    const forbidden = await candidate.agent.post('/lti/scores').type('form').send({ ltik: candidate.ltik, userId: course.candidate.sub, scoreGiven: '10' });
+    expect(forbidden.status).to.equal(403);
+    const anonymous = await request(testServer().baseUrl).post('/lti/scores').type('form').send({ userId: course.candidate.sub, scoreGiven: '10' });
+    expect(anonymous.status).to.equal(401);
+    expect(await getSandboxGrade(placed.lineItemId!, course.candidate.sub)).to.equal(null);
+  });
+
+  it('a designer can place activities but sees no roster or grading', async () => {
+    const picker = await deepLinkAs(testServer().baseUrl, { personId: course.designer.id, placementId: course.addActivity.id });
+    expect(picker.status).to.equal(200);
+    const placed = await placeActivity(course, 'Designer view', 10);
+    const designer = await launchAs(testServer().baseUrl, { personId: course.designer.id, placementId: placed.id });
+    expect(designer.text).to.match(/data-testid="fieldbook-role">Course designer</);
+    expect(designer.text).not.to.include('Send a grade');
+  });
+});
