@@ -1,0 +1,136 @@
+import { Types } from 'mongoose';
+import type { AppConfig } from '../platform/config';
+import { SandboxGrade, SandboxRejectedScore, SandboxScore, type SandboxGradeDoc, type SandboxScoreDoc } from './ags.models';
+import { GRADE_WRITING_PROGRESS, issuesText, scoreBody, type ScoreBody } from './ags.schemas';
+import { findLineItem, lineItemsUrl } from './ags.service';
+import { isDuplicateKeyError } from './model.util';
+import { isGradable } from './roles.service';
+import { canvasError, type SandboxError } from './sandbox.errors';
+import { SandboxPerson } from './sandbox.models';
+
+const KNOWN_SCORE_FIELDS = new Set(['userId', 'scoreGiven', 'scoreMaximum', 'comment', 'timestamp', 'activityProgress', 'gradingProgress']);
+
+async function reject(courseId: string, lineItemId: string, body: unknown, error: SandboxError): Promise<never> {
+  const userId = typeof body === 'object' && body !== null && typeof (body as { userId?: unknown }).userId === 'string' ? (body as { userId: string }).userId : null;
+  await SandboxRejectedScore.create({
+    courseId: new Types.ObjectId(courseId),
+    lineItemId: new Types.ObjectId(lineItemId),
+    userId,
+    status: error.status,
+    reason: error.message,
+    bodyExcerpt: JSON.stringify(body ?? null).slice(0, 1000),
+    receivedAt: new Date(),
+  });
+  throw error;
+}
+
+async function writeGrade(courseId: string, lineItemId: string, score: ScoreBody, timestamp: Date): Promise<void> {
+  const key = `${lineItemId}:${score.userId}`;
+  const fields = {
+    scoreGiven: score.scoreGiven ?? null,
+    scoreMaximum: score.scoreMaximum ?? null,
+    comment: score.comment ?? null,
+    gradingProgress: score.gradingProgress,
+    timestamp,
+    updatedAt: new Date(),
+  };
+  const res = await SandboxGrade.updateOne({ key }, { $set: fields });
+  if (res.matchedCount > 0) return;
+  try {
+    await SandboxGrade.create({ key, courseId: new Types.ObjectId(courseId), lineItemId: new Types.ObjectId(lineItemId), userId: score.userId, ...fields });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    await SandboxGrade.updateOne({ key }, { $set: fields });
+  }
+}
+
+/**
+ * Accepts or refuses a score the way Canvas and Moodle do; refusals are recorded for the gradebook page.
+ * Returns the result URL for the user, as Canvas does.
+ */
+export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId: string, lineItemId: string, body: unknown): Promise<{ resultUrl: string }> {
+  await findLineItem(courseId, lineItemId);
+  const parsed = scoreBody.safeParse(body);
+  if (!parsed.success) return reject(courseId, lineItemId, body, canvasError(400, 'bad_request', issuesText(parsed.error)));
+  const score = parsed.data;
+  if (score.scoreGiven != null && score.scoreMaximum == null) {
+    return reject(courseId, lineItemId, body, canvasError(400, 'bad_request', 'scoreMaximum is required when scoreGiven is present'));
+  }
+  const person = await SandboxPerson.findOne({ courseId: new Types.ObjectId(courseId), sub: score.userId });
+  if (!person || !isGradable(person.roles)) {
+    return reject(courseId, lineItemId, body, canvasError(422, 'unprocessable_entity', 'User not found in course or is not a student'));
+  }
+  const timestamp = new Date(score.timestamp);
+  const last = await SandboxScore.findOne({ lineItemId: new Types.ObjectId(lineItemId), userId: score.userId }).sort({ timestamp: -1 });
+  if (last && timestamp.getTime() < last.timestamp.getTime()) {
+    return reject(courseId, lineItemId, body, canvasError(400, 'bad_request', 'score timestamp not valid'));
+  }
+  const extensions = Object.fromEntries(Object.entries(score).filter(([k]) => !KNOWN_SCORE_FIELDS.has(k)));
+  const writesGrade = GRADE_WRITING_PROGRESS.includes(score.gradingProgress);
+  await SandboxScore.create({
+    courseId: new Types.ObjectId(courseId),
+    lineItemId: new Types.ObjectId(lineItemId),
+    userId: score.userId,
+    scoreGiven: score.scoreGiven ?? null,
+    scoreMaximum: score.scoreMaximum ?? null,
+    comment: score.comment ?? null,
+    activityProgress: score.activityProgress,
+    gradingProgress: score.gradingProgress,
+    timestamp,
+    timestampText: score.timestamp,
+    extensionsJson: Object.keys(extensions).length ? JSON.stringify(extensions) : null,
+    recordedInGradebook: writesGrade,
+    receivedAt: new Date(),
+  });
+  if (writesGrade) await writeGrade(courseId, lineItemId, score, timestamp);
+  const itemUrl = `${lineItemsUrl(config, courseId)}/${lineItemId}`;
+  return { resultUrl: `${itemUrl}/results?user_id=${encodeURIComponent(score.userId)}` };
+}
+
+export interface ResultJson {
+  id: string;
+  scoreOf: string;
+  userId: string;
+  resultScore?: number;
+  resultMaximum?: number;
+  comment?: string;
+}
+
+/** Results: the gradebook grade scaled to the line item maximum, as Canvas reports it. */
+export async function listResults(
+  config: Pick<AppConfig, 'publicUrl'>,
+  courseId: string,
+  lineItemId: string,
+  query: { userId?: string; page: number; limit: number },
+): Promise<{ results: ResultJson[]; hasNext: boolean }> {
+  const item = await findLineItem(courseId, lineItemId);
+  const filter: Record<string, unknown> = { lineItemId: item._id };
+  if (query.userId) filter.userId = query.userId;
+  const grades = await SandboxGrade.find(filter)
+    .sort({ _id: 1 })
+    .skip((query.page - 1) * query.limit)
+    .limit(query.limit + 1);
+  const itemUrl = `${lineItemsUrl(config, courseId)}/${lineItemId}`;
+  const results = grades.slice(0, query.limit).map((g: SandboxGradeDoc): ResultJson => {
+    const r: ResultJson = { id: `${itemUrl}/results/${encodeURIComponent(g.userId)}`, scoreOf: itemUrl, userId: g.userId, resultMaximum: item.scoreMaximum };
+    if (g.scoreGiven !== null && g.scoreMaximum) r.resultScore = Math.round((g.scoreGiven / g.scoreMaximum) * item.scoreMaximum * 1000) / 1000;
+    if (g.comment) r.comment = g.comment;
+    return r;
+  });
+  return { results, hasNext: grades.length > query.limit };
+}
+
+/** Scores the Sandbox accepted for a line item (newest first) — for tests and the gradebook page. */
+export async function getSandboxScores(lineItemId: string, userId?: string): Promise<SandboxScoreDoc[]> {
+  const filter: Record<string, unknown> = { lineItemId: new Types.ObjectId(lineItemId) };
+  if (userId) filter.userId = userId;
+  return SandboxScore.find(filter).sort({ timestamp: -1, _id: -1 }).lean();
+}
+
+export async function getSandboxGrade(lineItemId: string, userId: string): Promise<SandboxGradeDoc | null> {
+  return SandboxGrade.findOne({ key: `${lineItemId}:${userId}` }).lean();
+}
+
+export async function getSandboxRejectedScores(courseId: string) {
+  return SandboxRejectedScore.find({ courseId: new Types.ObjectId(courseId) }).sort({ receivedAt: -1 }).limit(200).lean();
+}
