@@ -172,3 +172,28 @@ describe('first launch, deep linking and a grade', () => {
     expect(designer.text).not.to.include('Send a grade');
   });
 });
+
+describe('coordinator and mentor launches', () => {
+  it('account navigation with the coordinator placement opens the coordinator view without a course', async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const course = await createSandboxCourse({ title: `EDL 650 ${suffix}`, label: `EDL650-${suffix}` });
+    const coordinator = await addSandboxPerson(course.id, { name: `Grace Coordinator ${suffix}`, roles: 'coordinator' });
+    const accountNav = await createSandboxPlacement(null, { kind: 'account_navigation', title: 'Fieldbook cohorts', custom: { fieldbook_role: 'coordinator' } });
+    const res = await launchAs(testServer().baseUrl, { personId: coordinator.id, placementId: accountNav.id });
+    expect(res.status).to.equal(200);
+    expect(res.text).to.match(/data-testid="fieldbook-role">Program coordinator</);
+    expect(res.text).to.match(/data-testid="course-title">—</);
+  });
+
+  it('a Canvas-style observer launches as a mentor', async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const course = await createSandboxCourse({ title: `EDL 651 ${suffix}`, label: `EDL651-${suffix}` });
+    const mentee = await addSandboxPerson(course.id, { name: `Mentee ${suffix}`, roles: 'candidate' });
+    const mentor = await addSandboxPerson(course.id, { name: `Mentor ${suffix}`, roles: 'mentor', menteeIds: [mentee.id] });
+    const nav = await createSandboxPlacement(course.id, { kind: 'course_navigation', title: 'Fieldbook' });
+    const res = await launchAs(testServer().baseUrl, { personId: mentor.id, placementId: nav.id });
+    expect(res.text).to.match(/data-testid="fieldbook-role">Mentor</);
+    const user = await LtiUserModel.findOne({ sub: mentor.sub }).lean();
+    expect(user?.primaryRole).to.equal('mentor');
+  });
+});
