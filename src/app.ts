@@ -9,7 +9,7 @@ import { createLtiGuard } from './lti/guard';
 import { lti } from './lti/ltijs';
 import { LTI_MOUNT } from './lti/provider';
 import type { AppConfig } from './platform/config';
-import { PROJECT_ROOT } from './platform/database/ferretdb-launcher';
+import { PROJECT_ROOT } from './platform/paths';
 import { createErrorHandler, notFoundHandler } from './platform/error-handler';
 import { createHealthRouter } from './platform/health.routes';
 import type { Logger } from './platform/logger';

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Express } from 'express';
 import { createApp, type AppDeps } from './app';
 import { registerPlatform } from './lti/platform-registry';
@@ -5,11 +7,11 @@ import { setupLti } from './lti/provider';
 import type { AppConfig } from './platform/config';
 import { startDatabase, type DatabaseHandle } from './platform/database/database';
 import type { Logger } from './platform/logger';
+import { PROJECT_ROOT } from './platform/paths';
 import { ensureSandboxReady } from './sandbox/sandbox.service';
 import { sandboxIdentity } from './sandbox/sandbox.identity';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../package.json') as { version: string };
+const { version } = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 export interface Fieldbook {
   app: Express;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PROJECT_ROOT } from './paths';
 
 /**
  * The only module that reads process.env. Defaults live in config/default.json,
@@ -121,7 +122,7 @@ export interface LoadConfigOptions {
 /** Loads, merges and validates configuration. Throws ConfigError with every problem listed. */
 export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const env = options.env ?? process.env;
-  const configDir = options.configDir ?? path.resolve(__dirname, '../../config');
+  const configDir = options.configDir ?? path.join(PROJECT_ROOT, 'config');
   const readJson = (file: string): Json => {
     const full = path.join(configDir, file);
     if (!fs.existsSync(full)) return {};

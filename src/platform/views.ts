@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Express } from 'express';
 import { create } from 'express-handlebars';
-import { PROJECT_ROOT } from './database/ferretdb-launcher';
+import { PROJECT_ROOT } from './paths';
 
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
 

@@ -4,11 +4,12 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import type { Logger } from '../logger';
+import { PROJECT_ROOT } from '../paths';
 
 const execFileAsync = promisify(execFile);
 
 /** The launcher's Go module (tools/ferretdb) pins FerretDB v1.24.2 (SQLite backend). */
-export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
+export { PROJECT_ROOT };
 const LAUNCHER_SOURCE = path.join(PROJECT_ROOT, 'tools', 'ferretdb');
 const FERRETDB_VERSION = 'v1.24.2';
 
