@@ -37,11 +37,14 @@ const NO_GO_HELP = [
  * binary is written under a temporary name and renamed so that concurrent
  * builds (two test runs) never see a half-written file.
  */
-export async function ensureLauncherBuilt(logger: Logger): Promise<string> {
-  const binary = launcherBinaryPath();
+export async function ensureLauncherBuilt(logger: Logger, options: { binary?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const binary = options.binary ?? launcherBinaryPath();
   if (fs.existsSync(binary)) return binary;
+  // The Go toolchain needs the caller's environment (PATH, GOPATH, proxy settings); this is not app configuration.
+  // eslint-disable-next-line no-restricted-properties
+  const env = options.env ?? process.env;
   try {
-    await execFileAsync('go', ['version']);
+    await execFileAsync('go', ['version'], { env });
   } catch {
     throw new EmbeddedDatabaseError(NO_GO_HELP);
   }
@@ -51,9 +54,7 @@ export async function ensureLauncherBuilt(logger: Logger): Promise<string> {
   try {
     await execFileAsync('go', ['build', '-trimpath', '-o', tmp, '.'], {
       cwd: LAUNCHER_SOURCE,
-      // The Go toolchain needs the caller's environment (PATH, GOPATH, proxy settings); this is not app configuration.
-      // eslint-disable-next-line no-restricted-properties
-      env: { ...process.env, CGO_ENABLED: '0' },
+      env: { ...env, CGO_ENABLED: '0' },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (err) {
