@@ -16,6 +16,10 @@ import type { Logger } from './platform/logger';
 import { installViews } from './platform/views';
 import { createSandboxRouter } from './sandbox/sandbox.routes';
 
+export function redactLtik(url: string): string {
+  return url.replace(/([?&]ltik=)[^&#]*/g, '$1[redacted]');
+}
+
 export interface AppDeps {
   config: AppConfig;
   logger: Logger;
@@ -42,6 +46,10 @@ export function createApp(deps: AppDeps): Express {
         const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
         res.setHeader('x-request-id', id);
         return id;
+      },
+      // The ltik travels in the query string after a launch; it must never reach the logs.
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactLtik(req.url) }),
       },
       autoLogging: { ignore: (req) => req.url === '/health' || (req.url ?? '').startsWith('/static/') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),

@@ -110,11 +110,15 @@ describe('first launch, deep linking and a grade', () => {
     expect(await ActivityModel.countDocuments({ title: 'Kept title' })).to.equal(0);
   });
 
-  it('refuses deep linking to a candidate and a designer-free placement launch', async () => {
-    const res = await deepLinkAs(testServer().baseUrl, { personId: course.candidate.id, placementId: course.addActivity.id }).catch((e: Error) => e);
-    // The Sandbox itself only offers deep linking to staff; a learner hint is refused by the platform or the tool.
-    if (res instanceof Error) expect(res.message).to.match(/40\d|not a deep-linking/);
-    else expect(res.status).to.equal(403);
+  it('refuses placing an activity to a candidate (403) and outside a deep-linking launch (400)', async () => {
+    const nav = await createSandboxPlacement(course.id, { kind: 'course_navigation', title: 'Fieldbook' });
+    const candidate = await launchAs(testServer().baseUrl, { personId: course.candidate.id, placementId: nav.id });
+    const denied = await candidate.agent.post('/lti/deep-link/submit').type('form').send({ ltik: candidate.ltik, activityType: 'practicum-log', title: 'Sneaky', pointsPossible: '10' });
+    expect(denied.status).to.equal(403);
+    const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: nav.id });
+    const notDeepLinking = await faculty.agent.post('/lti/deep-link/submit').type('form').send({ ltik: faculty.ltik, activityType: 'practicum-log', title: 'Sneaky', pointsPossible: '10' });
+    expect(notDeepLinking.status).to.equal(400);
+    expect(await ActivityModel.countDocuments({ title: 'Sneaky' })).to.equal(0);
   });
 
   it('faculty send a grade that appears in the Sandbox gradebook', async () => {
