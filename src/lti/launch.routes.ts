@@ -8,7 +8,7 @@ import type { Logger } from '../platform/logger';
 import { parseForm } from '../platform/validate';
 import { callerFromToken, ltikOf, requireCaller, requireRole, type Caller } from './caller';
 import { presentLaunch, presentRoster } from './launch.presenter';
-import { lti, type LtiIdToken } from './ltijs';
+import { lti, type LtiIdToken, type NrpsMember } from './ltijs';
 import { recordLaunchUser } from './lti-user.model';
 import { RoleClaimError } from './roles';
 
@@ -39,14 +39,15 @@ async function findActivityForLaunch(caller: Caller) {
   return activity;
 }
 
-async function renderLaunch(res: Response, token: LtiIdToken, extra: Record<string, unknown> = {}): Promise<void> {
+async function renderLaunch(res: Response, token: LtiIdToken, extra: Record<string, unknown> = {}, knownMembers?: NrpsMember[]): Promise<void> {
   const caller = callerFromToken(token);
   const activity = await findActivityForLaunch(caller);
   let roster = null;
   let rosterError: string | null = null;
   if (caller.roles.includes('faculty')) {
     try {
-      roster = presentRoster(await fetchRoster(token));
+      // A grading request has just read the roster; do not page through it twice.
+      roster = presentRoster(knownMembers ?? (await fetchRoster(token)));
     } catch (err) {
       rosterError = describePlatformError(err).reason;
     }
@@ -167,7 +168,7 @@ export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger })
       const scoreMaximum = activity?.pointsPossible ?? 100;
       if (parsed.value.scoreGiven > scoreMaximum) {
         res.status(400);
-        await renderLaunch(res, token, { scoreErrors: { scoreGiven: `At most ${scoreMaximum} points.` }, scoreValues: req.body });
+        await renderLaunch(res, token, { scoreErrors: { scoreGiven: `At most ${scoreMaximum} points.` }, scoreValues: req.body }, roster);
         return;
       }
       try {
@@ -175,11 +176,11 @@ export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger })
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         res.status(err.status);
-        await renderLaunch(res, token, { scoreFailure: { name: member.name ?? member.user_id, reason: err.message }, scoreValues: req.body });
+        await renderLaunch(res, token, { scoreFailure: { name: member.name ?? member.user_id, reason: err.message }, scoreValues: req.body }, roster);
         return;
       }
       logger.info({ iss: caller.iss, context: caller.contextId }, 'score sent');
-      await renderLaunch(res, token, { scoreSent: { name: member.name ?? member.user_id, points: parsed.value.scoreGiven, of: scoreMaximum } });
+      await renderLaunch(res, token, { scoreSent: { name: member.name ?? member.user_id, points: parsed.value.scoreGiven, of: scoreMaximum } }, roster);
     }),
   );
 
