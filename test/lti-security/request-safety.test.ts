@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, getSandboxGrade, getSandboxScores, listSandboxPlacements, type SandboxPersonView, type SandboxPlacementView } from '../../src/sandbox';
-import { deepLinkAs, launchAs, parseForm, returnDeepLink, type LaunchResult } from '../helpers/sandbox-launch';
+import { addSandboxPerson, createSandboxCourse, getSandboxGrade, getSandboxScores, type SandboxPersonView, type SandboxPlacementView } from '../../src/sandbox';
+import { launchAs, type LaunchResult } from '../helpers/sandbox-launch';
+import { placeActivity } from '../helpers/activity-kit';
 import { testServer } from '../helpers/test-server';
 
 /**
@@ -17,23 +18,14 @@ interface GradedCourse {
 }
 
 async function buildGradedCourse(): Promise<GradedCourse> {
-  const { baseUrl } = testServer();
   const suffix = Math.random().toString(36).slice(2, 8);
   const course = await createSandboxCourse({ title: `Request safety ${suffix}`, label: `RS-${suffix}` });
   const [candidate, faculty] = await Promise.all([
     addSandboxPerson(course.id, { name: `Rae Candidate ${suffix}`, roles: 'candidate' }),
     addSandboxPerson(course.id, { name: `Sol Faculty ${suffix}`, roles: 'faculty' }),
   ]);
-  const addActivity = await createSandboxPlacement(course.id, { kind: 'deep_linking', title: 'Add a Fieldbook activity' });
-  const picker = await deepLinkAs(baseUrl, { personId: faculty.id, placementId: addActivity.id });
-  const ltik = parseForm(picker.text, 'ltik').fields.ltik;
-  const title = `Safety grade ${suffix}`;
-  const submitted = await picker.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '10' });
-  expect(submitted.status, submitted.text).to.equal(200);
-  expect((await returnDeepLink(baseUrl, picker.agent, submitted.text)).status).to.equal(200);
-  const graded = (await listSandboxPlacements(course.id)).find((p) => p.createdByDeepLink && p.title === title);
-  expect(graded?.lineItemId, 'the placement has a gradebook column').to.be.a('string');
-  return { courseId: course.id, candidate, faculty, graded: graded! };
+  const graded = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `Safety grade ${suffix}`, points: 10 });
+  return { courseId: course.id, candidate, faculty, graded };
 }
 
 /** Nothing reached the Sandbox gradebook for this course. */

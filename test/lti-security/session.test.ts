@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { decodeJwt, SignJWT } from 'jose';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, getSandboxGrade, listSandboxPlacements, type SandboxPersonView, type SandboxPlacementView } from '../../src/sandbox';
-import { deepLinkAs, launchAs, parseForm, returnDeepLink, type LaunchResult } from '../helpers/sandbox-launch';
+import { addSandboxPerson, createSandboxCourse, getSandboxGrade, type SandboxPersonView, type SandboxPlacementView } from '../../src/sandbox';
+import { launchAs, type LaunchResult } from '../helpers/sandbox-launch';
+import { placeActivity } from '../helpers/activity-kit';
 import { testServer } from '../helpers/test-server';
 
 /**
@@ -21,7 +22,6 @@ interface GradedCourse {
 }
 
 async function buildGradedCourse(): Promise<GradedCourse> {
-  const { baseUrl } = testServer();
   const suffix = Math.random().toString(36).slice(2, 8);
   const course = await createSandboxCourse({ title: `Session security ${suffix}`, label: `SEC-${suffix}` });
   const [candidate, facultyA, facultyB] = await Promise.all([
@@ -29,16 +29,8 @@ async function buildGradedCourse(): Promise<GradedCourse> {
     addSandboxPerson(course.id, { name: `Fay Faculty ${suffix}`, roles: 'faculty' }),
     addSandboxPerson(course.id, { name: `Finn Faculty ${suffix}`, roles: 'faculty' }),
   ]);
-  const addActivity = await createSandboxPlacement(course.id, { kind: 'deep_linking', title: 'Add a Fieldbook activity' });
-  const picker = await deepLinkAs(baseUrl, { personId: facultyA.id, placementId: addActivity.id });
-  const ltik = parseForm(picker.text, 'ltik').fields.ltik;
-  const title = `Session grade ${suffix}`;
-  const submitted = await picker.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '10' });
-  expect(submitted.status, submitted.text).to.equal(200);
-  expect((await returnDeepLink(baseUrl, picker.agent, submitted.text)).status).to.equal(200);
-  const graded = (await listSandboxPlacements(course.id)).find((p) => p.createdByDeepLink && p.title === title);
-  expect(graded?.lineItemId, 'the placement has a gradebook column').to.be.a('string');
-  return { courseId: course.id, candidate, facultyA, facultyB, graded: graded! };
+  const graded = await placeActivity({ courseId: course.id, facultyId: facultyA.id, title: `Session grade ${suffix}`, points: 10 });
+  return { courseId: course.id, candidate, facultyA, facultyB, graded };
 }
 
 async function expectNoGrade(course: GradedCourse): Promise<void> {

@@ -8,11 +8,11 @@ import {
   createSandboxPlacement,
   getSandboxGrade,
   getSandboxRejectedScores,
-  listSandboxPlacements,
   type SandboxPersonView,
   type SandboxPlacementView,
 } from '../../src/sandbox';
-import { decodeHtml, deepLinkAs, launchAs, parseForm, returnDeepLink } from '../helpers/sandbox-launch';
+import { decodeHtml, deepLinkAs, launchAs, parseForm } from '../helpers/sandbox-launch';
+import { placeActivity as placeCourseActivity } from '../helpers/activity-kit';
 import { testServer } from '../helpers/test-server';
 
 interface Course {
@@ -39,22 +39,8 @@ async function buildCourse(): Promise<Course> {
 }
 
 /** Faculty place an activity by deep linking; returns the placement the Sandbox created. */
-async function placeActivity(course: Course, title: string, points: number): Promise<SandboxPlacementView> {
-  const { baseUrl } = testServer();
-  const picker = await deepLinkAs(baseUrl, { personId: course.faculty.id, placementId: course.addActivity.id });
-  expect(picker.status).to.equal(200);
-  const form = parseForm(picker.text, 'ltik');
-  const submitted = await picker.agent
-    .post('/lti/deep-link/submit')
-    .type('form')
-    .send({ ltik: form.fields.ltik, activityType: 'practicum-log', title, pointsPossible: String(points) });
-  expect(submitted.status, submitted.text).to.equal(200);
-  const confirmation = await returnDeepLink(baseUrl, picker.agent, submitted.text);
-  expect(confirmation.status, confirmation.text).to.equal(200);
-  const placements = await listSandboxPlacements(course.id);
-  const placed = placements.find((p) => p.createdByDeepLink && p.title === title);
-  expect(placed, 'the Sandbox created the placement').to.not.equal(undefined);
-  return placed!;
+function placeActivity(course: Course, title: string, points: number): Promise<SandboxPlacementView> {
+  return placeCourseActivity({ courseId: course.id, facultyId: course.faculty.id, addActivityPlacementId: course.addActivity.id, title, points });
 }
 
 describe('first launch, deep linking and a grade', () => {

@@ -1,0 +1,37 @@
+import { expect } from 'chai';
+import { createSandboxPlacement, listSandboxPlacements, type SandboxPlacementView } from '../../src/sandbox';
+import { deepLinkAs, parseForm, returnDeepLink } from './sandbox-launch';
+import { testServer } from './test-server';
+
+export interface PlaceActivityInput {
+  courseId: string;
+  /** A faculty (or designer) member of the course. */
+  facultyId: string;
+  title: string;
+  points: number;
+  /** An existing deep-linking placement; one is created when omitted. */
+  addActivityPlacementId?: string;
+}
+
+/**
+ * Places a practicum-log activity the way faculty do: deep-linking launch, the
+ * tool's picker, the signed response posted back to the Sandbox. Returns the
+ * resource-link placement the Sandbox created (with its gradebook column).
+ */
+export async function placeActivity(input: PlaceActivityInput): Promise<SandboxPlacementView> {
+  const { baseUrl } = testServer();
+  const placementId = input.addActivityPlacementId ?? (await createSandboxPlacement(input.courseId, { kind: 'deep_linking', title: 'Add a Fieldbook activity' })).id;
+  const picker = await deepLinkAs(baseUrl, { personId: input.facultyId, placementId });
+  expect(picker.status, picker.text).to.equal(200);
+  const ltik = parseForm(picker.text, 'ltik').fields.ltik;
+  const submitted = await picker.agent
+    .post('/lti/deep-link/submit')
+    .type('form')
+    .send({ ltik, activityType: 'practicum-log', title: input.title, pointsPossible: String(input.points) });
+  expect(submitted.status, submitted.text).to.equal(200);
+  const confirmation = await returnDeepLink(baseUrl, picker.agent, submitted.text);
+  expect(confirmation.status, confirmation.text).to.equal(200);
+  const placed = (await listSandboxPlacements(input.courseId)).find((p) => p.createdByDeepLink && p.title === input.title);
+  expect(placed?.lineItemId, 'the Sandbox created the placement with a gradebook column').to.be.a('string');
+  return placed!;
+}
