@@ -1,3 +1,4 @@
+import { invalidateFrameAncestors } from './frame-ancestors';
 import { z } from 'zod';
 import type { AppConfig } from '../platform/config';
 import { AppError, isDuplicateKeyError } from '../platform/errors';
@@ -126,28 +127,97 @@ export async function registerPlatform(input: RegisterPlatformInput, options: Re
   if (!parsed.success) throw invalid('platform_registration_invalid', parsed.error);
   const p = parsed.data;
 
-  const platform = await lti.registerPlatform({
-    url: p.issuer,
-    name: p.name,
-    clientId: p.clientId,
-    authenticationEndpoint: p.authEndpoint,
-    accesstokenEndpoint: p.tokenEndpoint,
-    authConfig: { method: 'JWK_SET', key: p.jwksUrl },
-  });
-  await platform.platformActive(p.active);
-  for (const deploymentId of new Set(p.deploymentIds)) {
-    await upsertDeployment({ issuer: p.issuer, clientId: p.clientId, deploymentId }, p.active, p.registeredBy);
+  let platform: LtiPlatform;
+  try {
+    platform = await lti.registerPlatform({
+      url: p.issuer,
+      name: p.name,
+      clientId: p.clientId,
+      authenticationEndpoint: p.authEndpoint,
+      accesstokenEndpoint: p.tokenEndpoint,
+      authConfig: { method: 'JWK_SET', key: p.jwksUrl },
+    });
+    await platform.platformActive(p.active);
+    for (const deploymentId of new Set(p.deploymentIds)) {
+      await upsertDeployment({ issuer: p.issuer, clientId: p.clientId, deploymentId }, p.active, p.registeredBy);
+    }
+  } finally {
+    // Also after a partial failure: whatever was written must be read afresh.
+    invalidateRegistryCache();
   }
   const summary = await summarize(platform);
+  invalidateFrameAncestors();
   return summary;
+}
+
+/**
+ * Short-lived in-memory copies of what every login and launch reads: the registrations of an
+ * issuer (with their active flag) and the deployments found active. Only positive answers are
+ * kept: an unknown issuer or deployment is read again each time (a flood of made-up values cannot
+ * fill memory), and callers re-read with `fresh` before refusing for an unknown or inactive
+ * registration, so a cache never refuses what the database accepts. Every change made through
+ * this module (registerPlatform, addDeployment, removeDeployment) clears this process's copies
+ * at once. Another instance (several app servers on one database) sees a removal or deactivation
+ * made elsewhere after at most REGISTRY_CACHE_TTL_MS; until then it may still accept a launch
+ * from that registration or deployment (every other check, the signature included, still runs).
+ */
+export const REGISTRY_CACHE_TTL_MS = 30_000;
+const MAX_CACHED = 1_000;
+
+export interface CachedRegistration {
+  platform: LtiPlatform;
+  clientId: string;
+  active: boolean;
+}
+
+const issuerCache = new Map<string, { at: number; registrations: CachedRegistration[] }>();
+const deploymentCache = new Map<string, number>();
+let registryGeneration = 0;
+
+/** Forgets every cached registration and deployment (called on each change made in this process). */
+export function invalidateRegistryCache(): void {
+  registryGeneration += 1;
+  issuerCache.clear();
+  deploymentCache.clear();
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= MAX_CACHED) map.clear();
+  map.set(key, value);
+}
+
+/**
+ * The registrations of an issuer with their active flag, from a copy at most REGISTRY_CACHE_TTL_MS
+ * old (see above); [] for an unknown issuer (never cached).
+ */
+export async function registrationsFor(issuer: string, options: { fresh?: boolean } = {}): Promise<CachedRegistration[]> {
+  const now = Date.now();
+  const hit = issuerCache.get(issuer);
+  if (!options.fresh && hit && now - hit.at < REGISTRY_CACHE_TTL_MS) return hit.registrations;
+  const generation = registryGeneration;
+  const platforms = (await lti.getPlatform(issuer)) || [];
+  const registrations = await Promise.all(
+    platforms.map(async (platform) => ({ platform, clientId: await platform.platformClientId(), active: await platform.platformActive() })),
+  );
+  // A change made while we were reading must not be overwritten by what we read before it.
+  if (registrations.length === 0) issuerCache.delete(issuer);
+  else if (generation === registryGeneration) remember(issuerCache, issuer, { at: now, registrations });
+  return registrations;
 }
 
 /** The check the launch makes: is this deployment one we know and accept for (iss, client_id)? */
 export async function isKnownDeployment(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
   if (![issuer, clientId, deploymentId].every((v) => typeof v === 'string' && v.length > 0 && v.length <= 2048)) return false;
   if (deploymentId.length > MAX_DEPLOYMENT_ID_LENGTH) return false;
-  const found = await DeploymentModel.exists({ issuer, clientId, deploymentId, active: true });
-  return found !== null;
+  const key = JSON.stringify([issuer, clientId, deploymentId]);
+  const now = Date.now();
+  const at = deploymentCache.get(key);
+  if (at !== undefined && now - at < REGISTRY_CACHE_TTL_MS) return true;
+  const generation = registryGeneration;
+  const found = (await DeploymentModel.exists({ issuer, clientId, deploymentId, active: true })) !== null;
+  if (found && generation === registryGeneration) remember(deploymentCache, key, now);
+  else if (!found) deploymentCache.delete(key);
+  return found;
 }
 
 async function summarize(platform: LtiPlatform): Promise<PlatformSummary> {
@@ -199,10 +269,12 @@ export async function addDeployment(
   const platform = await lti.getPlatform(parsed.data.issuer, parsed.data.clientId);
   if (!platform) throw new AppError(404, 'platform_not_registered', `No platform is registered for issuer ${key.issuer} and client id ${key.clientId}.`);
   await upsertDeployment(parsed.data, options.active ?? true, options.source);
+  invalidateRegistryCache();
 }
 
 /** Removes a deployment; launches from it are refused from then on. Returns whether one existed. */
 export async function removeDeployment(key: DeploymentKey): Promise<boolean> {
   const result = await DeploymentModel.deleteOne({ issuer: key.issuer, clientId: key.clientId, deploymentId: key.deploymentId });
+  invalidateRegistryCache();
   return result.deletedCount > 0;
 }

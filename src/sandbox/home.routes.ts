@@ -6,9 +6,18 @@ import { prepareLaunch } from './launch.service';
 import { OBJECT_ID_PATTERN } from './model.util';
 import { shortRoleName } from './roles.service';
 import { notFound } from './sandbox.errors';
+import { sandboxIdentity } from './sandbox.identity';
 import type { SandboxDeps } from './sandbox.types';
 
 const launchParams = z.object({ placementId: z.string().regex(OBJECT_ID_PATTERN), personId: z.string().regex(OBJECT_ID_PATTERN) });
+/**
+ * ?storage=parent offers LTI platform storage answered by the launch page (lti_storage_target=_parent);
+ * ?storage=forwarding offers it through a hidden frame on the platform's own origin, as Canvas does
+ * (lti_storage_target=post_message_forwarding) — needed when the launch page is opened on another
+ * host name than the auth endpoint. Without the flag: the cookie flow only.
+ */
+const launchQuery = z.object({ storage: z.enum(['parent', 'forwarding']).optional() });
+const FORWARDING_FRAME = 'post_message_forwarding';
 
 /** The LMS pages: course list with launch buttons, and the launch frame holding the tool's iframe. */
 export function createHomeRouter({ config }: SandboxDeps): Router {
@@ -26,7 +35,10 @@ export function createHomeRouter({ config }: SandboxDeps): Router {
     try {
       const params = launchParams.safeParse(req.params);
       if (!params.success) throw notFound('No such launch');
-      const launch = await prepareLaunch(config, params.data.personId, params.data.placementId);
+      const query = launchQuery.safeParse(req.query);
+      const storageMode = query.success ? query.data.storage : undefined;
+      const storageTarget = storageMode === 'parent' ? '_parent' : storageMode === 'forwarding' ? FORWARDING_FRAME : undefined;
+      const launch = await prepareLaunch(config, params.data.personId, params.data.placementId, { storageTarget });
       const courseNav = launch.course ? (await listSandboxPlacements(launch.course.id)).filter((p) => p.kind === 'course_navigation') : [];
       res.set('Cache-Control', 'no-store');
       res.render('sandbox/launch', {
@@ -38,11 +50,29 @@ export function createHomeRouter({ config }: SandboxDeps): Router {
         person: { name: launch.person.name, roles: launch.person.roles.map(shortRoleName).join(', ') },
         messageType: launch.messageType,
         iframeSrc: launch.loginUrl,
+        storage: storageMode
+          ? {
+              toolOrigin: new URL(sandboxIdentity(config).toolLoginUrl).origin,
+              frame: storageMode === 'forwarding' ? FORWARDING_FRAME : '',
+              forwardingSrc: storageMode === 'forwarding' ? `${config.publicUrl}/sandbox/post-message-forwarding` : null,
+            }
+          : null,
+        scripts: storageMode ? ['/static/sandbox/platform-storage.js'] : [],
         iframeTitle: `Fieldbook: ${launch.placement.title}`,
       });
     } catch (err) {
       next(err);
     }
+  });
+
+  // The platform-storage frame of ?storage=forwarding, always on the platform's (auth endpoint) origin.
+  router.get('/post-message-forwarding', (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.render('sandbox/post-message-forwarding', {
+      title: 'Sandbox LMS — platform storage',
+      toolOrigin: new URL(sandboxIdentity(config).toolLoginUrl).origin,
+      scripts: ['/static/sandbox/platform-storage.js'],
+    });
   });
 
   return router;

@@ -42,7 +42,12 @@ export function targetLinkUri(config: Pick<AppConfig, 'publicUrl'>, placement: S
 }
 
 /** Stores the launch behind an opaque lti_message_hint and builds the third-party initiated login URL. */
-export async function prepareLaunch(config: Pick<AppConfig, 'publicUrl'>, personId: string, placementId: string): Promise<PreparedLaunch> {
+export async function prepareLaunch(
+  config: Pick<AppConfig, 'publicUrl'>,
+  personId: string,
+  placementId: string,
+  options: { storageTarget?: string } = {},
+): Promise<PreparedLaunch> {
   const parts = await loadLaunchParts(personId, placementId);
   const id = sandboxIdentity(config);
   const hint = randomBytes(24).toString('base64url');
@@ -63,6 +68,8 @@ export async function prepareLaunch(config: Pick<AppConfig, 'publicUrl'>, person
     lti_message_hint: hint,
     client_id: id.clientId,
     lti_deployment_id: id.deploymentId,
+    // LTI platform storage offered, as Canvas does (lti_storage_target=post_message_forwarding).
+    ...(options.storageTarget ? { lti_storage_target: options.storageTarget } : {}),
   }).toString();
   return { ...parts, hint, loginUrl: login.toString() };
 }

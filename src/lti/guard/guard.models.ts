@@ -14,6 +14,10 @@ const loginStateSchema = new Schema(
     targetLinkUri: { type: String, required: true },
     loginHint: { type: String, required: true },
     deploymentId: { type: String, required: false },
+    /** Set when the login went through LTI platform storage (lti_storage_target): the launch may then come without our state cookie. */
+    storageTarget: { type: String, required: false },
+    /** Origin of the platform's OIDC auth endpoint: the postMessage target origin for platform storage. */
+    storageOrigin: { type: String, required: false },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
   },
@@ -36,11 +40,34 @@ const usedNonceSchema = new Schema(
 );
 usedNonceSchema.index({ iss: 1, nonce: 1 }, { unique: true, name: 'iss_nonce_unique' });
 
+/**
+ * A launch validated by the guard on the platform-storage path (no state cookie), parked
+ * until the browser confirms it read the same state back from the platform. Single use
+ * (deleted on the first confirmation attempt, right or wrong) and short-lived.
+ */
+const parkedLaunchSchema = new Schema(
+  {
+    launchId: { type: String, required: true },
+    state: { type: String, required: true },
+    iss: { type: String, required: true },
+    idToken: { type: String, required: true },
+    /** Path under the LTI mount (and query) the platform posted the id_token to. */
+    path: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'lti_parked_launches', versionKey: false },
+);
+parkedLaunchSchema.index({ launchId: 1 }, { unique: true, name: 'launch_id_unique' });
+
 export type LoginState = InferSchemaType<typeof loginStateSchema>;
+export type ParkedLaunch = InferSchemaType<typeof parkedLaunchSchema>;
 export type UsedNonce = InferSchemaType<typeof usedNonceSchema>;
 
 export const LoginStateModel: Model<LoginState> =
   (mongoose.models.LtiLoginState as Model<LoginState> | undefined) ?? mongoose.model<LoginState>('LtiLoginState', loginStateSchema);
+export const ParkedLaunchModel: Model<ParkedLaunch> =
+  (mongoose.models.LtiParkedLaunch as Model<ParkedLaunch> | undefined) ?? mongoose.model<ParkedLaunch>('LtiParkedLaunch', parkedLaunchSchema);
 export const UsedNonceModel: Model<UsedNonce> =
   (mongoose.models.LtiUsedNonce as Model<UsedNonce> | undefined) ?? mongoose.model<UsedNonce>('LtiUsedNonce', usedNonceSchema);
 
@@ -48,7 +75,7 @@ let indexesReady: Promise<unknown> | undefined;
 
 /** The unique indexes carry the single-use guarantees, so they must exist before the first write. */
 export function ensureGuardIndexes(): Promise<unknown> {
-  indexesReady ??= Promise.all([LoginStateModel.init(), UsedNonceModel.init()]).catch((err: unknown) => {
+  indexesReady ??= Promise.all([LoginStateModel.init(), UsedNonceModel.init(), ParkedLaunchModel.init()]).catch((err: unknown) => {
     indexesReady = undefined;
     throw err;
   });
@@ -62,5 +89,9 @@ let lastSweep = 0;
 export async function sweepExpired(now = new Date()): Promise<void> {
   if (now.getTime() - lastSweep < SWEEP_INTERVAL_MS) return;
   lastSweep = now.getTime();
-  await Promise.all([LoginStateModel.deleteMany({ expiresAt: { $lt: now } }), UsedNonceModel.deleteMany({ expiresAt: { $lt: now } })]);
+  await Promise.all([
+    LoginStateModel.deleteMany({ expiresAt: { $lt: now } }),
+    UsedNonceModel.deleteMany({ expiresAt: { $lt: now } }),
+    ParkedLaunchModel.deleteMany({ expiresAt: { $lt: now } }),
+  ]);
 }

@@ -6,6 +6,7 @@ import { LTI_ROUTES } from '../provider';
 import { createLaunchGuard } from './launch.guard';
 import { createLoginGuard } from './login.guard';
 import { KeyResolver, type KeyResolverOptions } from './platform-keys';
+import { createStorageConfirm, partitionedCookies, STORAGE_CONFIRM_ROUTE } from './platform-storage';
 import { rateLimit } from './rate-limit';
 
 /**
@@ -18,10 +19,15 @@ export function createLtiGuard(deps: { config: AppConfig; logger: Logger; keys?:
   const router = express.Router();
   // Same secret as ltijs, so the guard can read ltijs's signed state<STATE> cookie.
   router.use(cookieParser(config.lti.encryptionKey));
+  // Secure cookies get Partitioned (CHIPS); confirmed storage launches get SameSite=None; Secure; Partitioned.
+  router.use(partitionedCookies());
   router.all(LTI_ROUTES.login, rateLimit(config.lti.rateLimitPerMinute), createLoginGuard({ config, logger }));
 
   const launchLimit = rateLimit(config.lti.rateLimitPerMinute);
   const launchGuard = createLaunchGuard({ config, logger, keys: new KeyResolver(deps.keys) });
+  // Platform storage: the page that read the state back posts the one-time id here (rewritten into the launch).
+  const confirm = createStorageConfirm({ logger });
+  router.post(STORAGE_CONFIRM_ROUTE, (req, res, next) => launchLimit(req, res, (err?: unknown) => (err ? next(err) : confirm(req, res, next))));
   // Any path under the mount that carries an id_token is a launch to ltijs (it only skips login).
   router.use((req, res, next) => {
     const body = req.body as Record<string, unknown> | undefined;

@@ -3,11 +3,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { AppConfig } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
-import { lti, type LtiPlatform } from '../ltijs';
-import { isKnownDeployment } from '../platform-registry';
+import { isKnownDeployment, registrationsFor, type CachedRegistration } from '../platform-registry';
 import { LTI_MOUNT } from '../provider';
 import { guardErrors } from './guard.errors';
 import { ensureGuardIndexes, LoginStateModel, sweepExpired } from './guard.models';
+import { sendStoragePage, storageTargetSchema } from './platform-storage';
 
 /** Long enough for a slow LMS authorization step; ltijs's own state cookie lives 60 s anyway. */
 export const LOGIN_STATE_TTL_MS = 10 * 60_000;
@@ -20,20 +20,29 @@ const loginSchema = z.object({
   client_id: text(255).optional(),
   lti_deployment_id: text(255).optional(),
   lti_message_hint: z.string().max(4096).optional(),
+  lti_storage_target: storageTargetSchema.optional(),
 });
 type LoginParams = z.infer<typeof loginSchema>;
 
-/** The one platform this login is for; several registrations for an issuer need client_id. */
-async function findPlatform(iss: string, clientId: string | undefined): Promise<LtiPlatform> {
-  const forIssuer = await lti.getPlatform(iss);
-  if (!forIssuer || forIssuer.length === 0) throw guardErrors.unknownIssuer();
+/**
+ * The one registration this login is for; several registrations for an issuer need client_id.
+ * Reads the registry cache; anything it would refuse is checked again against the database.
+ */
+async function findRegistration(iss: string, clientId: string | undefined, fresh = false): Promise<CachedRegistration> {
+  const forIssuer = await registrationsFor(iss, { fresh });
+  const refuse = (err: Error): Promise<CachedRegistration> => (fresh ? Promise.reject(err) : findRegistration(iss, clientId, true));
+  if (forIssuer.length === 0) return refuse(guardErrors.unknownIssuer());
+  let registration: CachedRegistration;
   if (clientId) {
-    const platform = await lti.getPlatform(iss, clientId);
-    if (!platform) throw guardErrors.unknownClient();
-    return platform;
+    const match = forIssuer.find((r) => r.clientId === clientId);
+    if (!match) return refuse(guardErrors.unknownClient());
+    registration = match;
+  } else {
+    if (forIssuer.length > 1) return refuse(guardErrors.ambiguousClient());
+    registration = forIssuer[0];
   }
-  if (forIssuer.length > 1) throw guardErrors.ambiguousClient();
-  return forIssuer[0];
+  if (!registration.active) return refuse(guardErrors.inactivePlatform());
+  return registration;
 }
 
 /** The platform may only send the browser back to this tool, under the LTI mount. */
@@ -67,7 +76,7 @@ export function createLoginGuard(deps: { config: AppConfig; logger: Logger }): R
     const params = parsed.data;
     checkLogin(params, config)
       .then((clientId) => {
-        interceptRedirect(res, next, params, clientId, logger);
+        interceptRedirect(req, res, next, params, clientId, logger);
         next();
       })
       .catch(next);
@@ -76,21 +85,25 @@ export function createLoginGuard(deps: { config: AppConfig; logger: Logger }): R
 
 async function checkLogin(params: LoginParams, config: AppConfig): Promise<string> {
   if (!isOurLaunchUrl(params.target_link_uri, config.publicUrl)) throw guardErrors.badTargetLinkUri();
-  const platform = await findPlatform(params.iss, params.client_id);
-  if (!(await platform.platformActive())) throw guardErrors.inactivePlatform();
-  const clientId = await platform.platformClientId();
+  const { clientId } = await findRegistration(params.iss, params.client_id);
   if (params.lti_deployment_id && !(await isKnownDeployment(params.iss, clientId, params.lti_deployment_id))) {
     throw guardErrors.unknownDeployment();
   }
   return clientId;
 }
 
-function interceptRedirect(res: Response, next: NextFunction, params: LoginParams, clientId: string, logger: Logger): void {
+function interceptRedirect(req: Request, res: Response, next: NextFunction, params: LoginParams, clientId: string, logger: Logger): void {
   const original = res.redirect.bind(res) as (status: number, url: string) => void;
+  // Our app (with the view engine); inside ltijs's sub-app req.app is ltijs's.
+  const app = req.app;
   res.redirect = ((...args: unknown[]) => {
     const location = String(typeof args[0] === 'number' ? args[1] : args[0]);
     recordLogin(location, params, clientId)
-      .then((rewritten) => original(302, rewritten))
+      .then(({ url: rewritten, state, nonce }) => {
+        if (!params.lti_storage_target) return original(302, rewritten);
+        // Platform storage: a page stores state and nonce in the platform, then goes to the same URL.
+        sendStoragePage(app, res, next, { mode: 'login', target: params.lti_storage_target, origin: new URL(rewritten).origin, state, nonce, authUrl: rewritten });
+      })
       .catch((err: unknown) => {
         logger.error({ err }, 'could not record the LTI login state');
         // ltijs already set its state cookie; without our record the launch would fail anyway.
@@ -100,7 +113,7 @@ function interceptRedirect(res: Response, next: NextFunction, params: LoginParam
   }) as Response['redirect'];
 }
 
-async function recordLogin(location: string, params: LoginParams, clientId: string): Promise<string> {
+async function recordLogin(location: string, params: LoginParams, clientId: string): Promise<{ url: string; state: string; nonce: string }> {
   const url = new URL(location);
   const state = url.searchParams.get('state');
   if (!state || url.searchParams.get('client_id') !== clientId) throw new Error('unexpected ltijs login redirect');
@@ -116,9 +129,11 @@ async function recordLogin(location: string, params: LoginParams, clientId: stri
     targetLinkUri: params.target_link_uri,
     loginHint: params.login_hint,
     ...(params.lti_deployment_id ? { deploymentId: params.lti_deployment_id } : {}),
+    ...(params.lti_storage_target ? { storageTarget: params.lti_storage_target, storageOrigin: url.origin } : {}),
     createdAt: now,
     expiresAt: new Date(now.getTime() + LOGIN_STATE_TTL_MS),
   });
-  await sweepExpired(now).catch(() => undefined);
-  return url.toString();
+  // At most once a minute, off the request path.
+  void sweepExpired(now).catch(() => undefined);
+  return { url: url.toString(), state, nonce };
 }

@@ -31,6 +31,7 @@ interface CachedSet {
 export class KeyResolver {
   private readonly cache = new Map<string, CachedSet>();
   private readonly inFlight = new Map<string, Promise<CachedSet>>();
+  private readonly keyObjects = new WeakMap<Jwk, KeyObject>();
   private readonly cacheTtlMs: number;
   private readonly timeoutMs: number;
   private readonly minRefetchIntervalMs: number;
@@ -69,7 +70,13 @@ export class KeyResolver {
     if (jwk.kty !== 'RSA' || (jwk.alg && jwk.alg !== 'RS256') || (jwk.use && jwk.use !== 'sig')) {
       throw guardErrors.launchUnverified('lti_unusable_key', 'the platform key is not an RS256 signing key');
     }
-    return toRsaKey(jwk);
+    // The parsed key is kept with the cached key set (it is replaced when the set is refetched).
+    let key = this.keyObjects.get(jwk);
+    if (!key) {
+      key = toRsaKey(jwk);
+      this.keyObjects.set(jwk, key);
+    }
+    return key;
   }
 
   private async load(url: string, force: boolean): Promise<CachedSet> {
