@@ -1,0 +1,62 @@
+import mongoose, { Schema, type Model } from 'mongoose';
+
+export const ACCESS_PURPOSES = ['mentor-verify'] as const;
+export type AccessPurpose = (typeof ACCESS_PURPOSES)[number];
+
+/**
+ * One signed link given to a person without an LMS account. The JWT in the URL
+ * names this record by jti; the record is the authority on whether the link may
+ * still be used (expiry is checked in code: no TTL indexes, see database.md).
+ */
+export interface AccessLink {
+  jti: string;
+  purpose: AccessPurpose;
+  subject: { email: string; name: string };
+  scope: { iss: string; activityId: string; candidateSub: string };
+  display: { candidateName: string; activityTitle: string; courseTitle: string };
+  createdBy: { sub: string; name: string };
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+  revokedBy: { sub: string; name: string } | null;
+}
+
+const accessLinkSchema = new Schema<AccessLink>(
+  {
+    jti: { type: String, required: true, unique: true },
+    purpose: { type: String, required: true, enum: ACCESS_PURPOSES },
+    subject: {
+      email: { type: String, required: true },
+      name: { type: String, required: true },
+    },
+    scope: {
+      iss: { type: String, required: true },
+      activityId: { type: String, required: true },
+      candidateSub: { type: String, required: true },
+    },
+    /** Names shown on the landing page, copied when the link is issued. */
+    display: {
+      candidateName: { type: String, default: '' },
+      activityTitle: { type: String, default: '' },
+      courseTitle: { type: String, default: '' },
+    },
+    createdBy: {
+      sub: { type: String, required: true },
+      name: { type: String, required: true },
+    },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date, default: null },
+    revokedAt: { type: Date, default: null },
+    revokedBy: {
+      type: new Schema({ sub: { type: String, required: true }, name: { type: String, required: true } }, { _id: false }),
+      default: null,
+    },
+  },
+  { collection: 'access_links', versionKey: false },
+);
+accessLinkSchema.index({ 'scope.iss': 1, 'scope.activityId': 1, 'scope.candidateSub': 1 });
+
+export const AccessLinkModel: Model<AccessLink> =
+  (mongoose.models.AccessLink as Model<AccessLink> | undefined) ?? mongoose.model('AccessLink', accessLinkSchema);

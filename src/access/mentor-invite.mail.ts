@@ -1,0 +1,105 @@
+import type { AppConfig } from '../platform/config';
+import type { Mailer } from '../platform/mailer';
+import { recordAccessEvent } from './access-audit.service';
+import { issueAccessLink, revokeAccessLink, type AccessScope, type IssuedAccessLink } from './access-link.service';
+import { formatUtc } from './access.presenter';
+
+export interface MentorInviteContent {
+  mentorName: string;
+  candidateName: string;
+  activityTitle: string;
+  courseTitle: string;
+  url: string;
+  expiresAt: Date;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+/** Names come from the LMS: keep them on one line in headers and plain text. */
+const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();
+
+/** Plain, accessible invitation: a text part that stands alone and a simple HTML part with every value escaped. */
+export function buildMentorInviteMail(input: MentorInviteContent): { subject: string; text: string; html: string } {
+  const mentor = oneLine(input.mentorName);
+  const candidate = oneLine(input.candidateName);
+  const activity = oneLine(input.activityTitle);
+  const course = oneLine(input.courseTitle);
+  const until = formatUtc(input.expiresAt);
+  const what = `${candidate}'s ${activity}${course ? ` (${course})` : ''}`;
+  const subject = `Please verify ${candidate}'s ${activity} in Fieldbook`;
+  const text = [
+    `Hello ${mentor},`,
+    '',
+    `${candidate} asked you, as their mentor, to verify their work in Fieldbook: ${what}.`,
+    '',
+    'Open this link to continue (no account or password needed):',
+    input.url,
+    '',
+    `The link works once and until ${until}. If it has expired, ask ${candidate} or their instructor for a new one.`,
+    'If you were not expecting this email, you can ignore it.',
+    '',
+    '— Fieldbook',
+  ].join('\n');
+  const h = escapeHtml;
+  const html = [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>' + h(subject) + '</title></head><body>',
+    `<p>Hello ${h(mentor)},</p>`,
+    `<p>${h(candidate)} asked you, as their mentor, to verify their work in Fieldbook: <strong>${h(what)}</strong>.</p>`,
+    `<p><a href="${h(input.url)}">Open Fieldbook to verify ${h(candidate)}'s work</a> (no account or password needed).</p>`,
+    `<p>The link works once and until ${h(until)}. If it has expired, ask ${h(candidate)} or their instructor for a new one.</p>`,
+    '<p>If you were not expecting this email, you can ignore it.</p>',
+    '<p>— Fieldbook</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject, text, html };
+}
+
+export interface SendMentorInviteInput {
+  mentor: { email: string; name: string };
+  candidate: { sub: string; name: string };
+  activity: { id: string; title: string };
+  courseTitle: string;
+  /** The platform (LTI issuer) the candidate and activity belong to. */
+  iss: string;
+  invitedBy: { sub: string; name: string };
+  ttlHours?: number;
+}
+
+/**
+ * Issues a mentor-verify link and emails it. If the mail cannot be sent the link
+ * is revoked (nobody holds it) and the mailer's AppError is rethrown.
+ */
+export async function sendMentorInvite(
+  deps: { config: Pick<AppConfig, 'publicUrl' | 'lti'>; mailer: Mailer },
+  input: SendMentorInviteInput,
+): Promise<IssuedAccessLink & { messageId: string }> {
+  const scope: AccessScope = { iss: input.iss, activityId: input.activity.id, candidateSub: input.candidate.sub };
+  const link = await issueAccessLink(deps, {
+    purpose: 'mentor-verify',
+    email: input.mentor.email,
+    name: input.mentor.name,
+    scope,
+    createdBy: input.invitedBy,
+    display: { candidateName: input.candidate.name, activityTitle: input.activity.title, courseTitle: input.courseTitle },
+    ttlHours: input.ttlHours,
+  });
+  const mail = buildMentorInviteMail({
+    mentorName: input.mentor.name,
+    candidateName: input.candidate.name,
+    activityTitle: input.activity.title,
+    courseTitle: input.courseTitle,
+    url: link.url,
+    expiresAt: link.expiresAt,
+  });
+  const target = { linkJti: link.jti, purpose: 'mentor-verify', email: input.mentor.email, candidateSub: scope.candidateSub, activityId: scope.activityId };
+  const actor = { kind: 'lti' as const, sub: input.invitedBy.sub, name: input.invitedBy.name };
+  try {
+    const { messageId } = await deps.mailer.send({ to: input.mentor.email, ...mail });
+    await recordAccessEvent({ actor, action: 'mail.sent', target });
+    return { ...link, messageId };
+  } catch (err) {
+    await recordAccessEvent({ actor, action: 'mail.failed', target, reason: (err as { id?: string }).id ?? 'error' });
+    await revokeAccessLink(link.jti, input.invitedBy);
+    throw err;
+  }
+}
