@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { startFieldbook } from './bootstrap';
+import { startGradeSender } from './grading/grade-sender';
 import { toolUrls } from './lti/provider';
 import { ConfigError, loadConfig, type AppConfig } from './platform/config';
 import { EmbeddedDatabaseError } from './platform/database/ferretdb-launcher';
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   const fieldbook = await startFieldbook(config, logger);
   // ltijs installs its own SIGINT handler that exits at once; shutdown is ours.
   for (const listener of process.listeners('SIGINT')) if (!signalsBefore.has(listener)) process.off('SIGINT', listener);
+
+  // Grades recorded in the outbox reach the LMS from here, with retries; several processes may run it.
+  const gradeSender = startGradeSender({ logger });
 
   const server = http.createServer(fieldbook.app);
   server.keepAliveTimeout = 65_000;
@@ -58,6 +62,8 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
+    // The sender's in-flight send finishes (or times out) while the database is still there.
+    await gradeSender.stop();
     await fieldbook.database.stop();
     logger.info('shutdown complete');
     process.exit(0);

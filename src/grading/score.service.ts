@@ -1,5 +1,7 @@
-import { badGateway, badRequest } from '../platform/errors';
+import { AppError, badGateway, badRequest } from '../platform/errors';
 import { lti, type AgsLineItem, type LtiIdToken, type NrpsMember } from '../lti/ltijs';
+import { kickGradeSender, sendGradeNow } from './grade-sender';
+import { getGradeSync, recordGradeChange, type GradeSyncView } from './outbox.service';
 
 const AGS_LINEITEM_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem';
 const AGS_SCORE_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
@@ -37,31 +39,48 @@ export async function resolveLineItem(token: LtiIdToken, label: string, scoreMax
 }
 
 export interface ScoreInput {
+  /** The outbox key: the Fieldbook activity (or the resource link when there is none). */
+  activityId: string;
   userId: string;
+  userName?: string;
+  isTestUser: boolean;
   scoreGiven: number;
   scoreMaximum: number;
   comment?: string;
   label: string;
 }
 
-/** Sends one score now (the durable outbox for activities builds on this). */
-export async function sendScoreNow(token: LtiIdToken, input: ScoreInput): Promise<{ lineItemId: string }> {
-  const lineItemId = await resolveLineItem(token, input.label, input.scoreMaximum);
+/**
+ * Records the grade in the durable outbox and tries to send it at once; whatever the platform
+ * answers, the grade is kept and the sender retries what can be retried. Returns the sync state.
+ */
+export async function sendScoreNow(token: LtiIdToken, input: ScoreInput): Promise<{ lineItemId: string; sync: GradeSyncView | null }> {
+  let lineItemId: string;
   try {
-    await lti.Grade.submitScore(token, lineItemId, {
-      userId: input.userId,
-      scoreGiven: input.scoreGiven,
-      scoreMaximum: input.scoreMaximum,
-      ...(input.comment ? { comment: input.comment } : {}),
-      activityProgress: 'Completed',
-      gradingProgress: 'FullyGraded',
-      timestamp: new Date().toISOString(),
-    });
+    lineItemId = await resolveLineItem(token, input.label, input.scoreMaximum);
   } catch (err) {
-    const { reason } = describePlatformError(err);
-    throw badGateway('ags_score_refused', reason);
+    if (err instanceof AppError) throw err;
+    throw badGateway('ags_lineitem_unavailable', describePlatformError(err).reason);
   }
-  return { lineItemId };
+  await recordGradeChange({
+    activityId: input.activityId,
+    contextId: token.platformContext.context?.id ?? null,
+    iss: token.iss,
+    clientId: token.clientId,
+    deploymentId: token.deploymentId,
+    lineItemUrl: lineItemId,
+    userSub: input.userId,
+    userName: input.userName,
+    scoreGiven: input.scoreGiven,
+    scoreMaximum: input.scoreMaximum,
+    comment: input.comment,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+    isTestUser: input.isTestUser,
+  });
+  const outcome = await sendGradeNow(input.activityId, input.userId);
+  if (outcome === null) kickGradeSender();
+  return { lineItemId, sync: await getGradeSync(input.activityId, input.userId) };
 }
 
 /** The whole roster: ltijs returns one page unless told not to page. */

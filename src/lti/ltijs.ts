@@ -13,6 +13,8 @@ export interface LtiPlatform {
   platformActive(active?: boolean): Promise<boolean>;
   platformAuthEndpoint(): Promise<string>;
   platformAccessTokenEndpoint(): Promise<string>;
+  /** A cached access token for exactly this scope string (ltijs fetches a new one when expired). */
+  platformAccessToken(scopes: string): Promise<{ token_type: string; access_token: string; expires_in: number }>;
   platformPublicKey(): Promise<string>;
   platformAuthConfig(): Promise<{ method: 'RSA_KEY' | 'JWK_KEY' | 'JWK_SET'; key: string }>;
   platformJSON(): Promise<Record<string, unknown>>;

@@ -1,0 +1,140 @@
+import { lti, type AgsScore } from '../lti/ltijs';
+
+export const AGS_SCORE_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
+const SCORE_MEDIA_TYPE = 'application/vnd.ims.lis.v1.score+json';
+
+/** The platform answered the score POST with an error status. */
+export class PlatformAnswerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly retryAfter: string | null,
+  ) {
+    super(`The LMS answered ${status}`);
+    this.name = 'PlatformAnswerError';
+  }
+}
+
+/** Fieldbook cannot send to this platform at all (not registered, not active). */
+export class PlatformUnusableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlatformUnusableError';
+  }
+}
+
+export class SendTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`The LMS did not answer within ${Math.round(timeoutMs / 100) / 10} s`);
+    this.name = 'SendTimeoutError';
+  }
+}
+
+/** AGS: the scores endpoint is the line item URL + /scores, keeping its query (Moodle's ?type_id=). */
+export function scoresUrl(lineItemUrl: string): string {
+  const [base, query] = lineItemUrl.split('?', 2);
+  return `${base.replace(/\/$/, '')}/scores${query ? `?${query}` : ''}`;
+}
+
+function withDeadline<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(new SendTimeoutError(timeoutMs));
+    const onAbort = () => reject(new SendTimeoutError(timeoutMs));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * POSTs one score. ltijs's Grade.submitScore overwrites `timestamp` with the send time and its
+ * HTTP client has no timeout, so the POST is ours; the access token still comes from ltijs's
+ * per-scope cache (the same scope string submitScore uses, so the cached token is shared).
+ * The whole send (token + POST) is bounded by timeoutMs and the POST is aborted at the deadline,
+ * so a timed-out score cannot land later behind a newer one.
+ */
+export async function postScore(target: { iss: string; clientId: string; lineItemUrl: string }, score: AgsScore, timeoutMs: number): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const platform = await lti.getPlatform(target.iss, target.clientId);
+  if (!platform) throw new PlatformUnusableError('This LMS is no longer registered with Fieldbook.');
+  if (!(await platform.platformActive())) throw new PlatformUnusableError('This LMS registration is not active.');
+  const token = await withDeadline(platform.platformAccessToken(AGS_SCORE_SCOPE), signal, timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(scoresUrl(target.lineItemUrl), {
+      method: 'POST',
+      headers: { Authorization: `${token.token_type} ${token.access_token}`, 'Content-Type': SCORE_MEDIA_TYPE, Accept: 'application/json' },
+      body: JSON.stringify(score),
+      signal,
+    });
+  } catch (err) {
+    if (signal.aborted) throw new SendTimeoutError(timeoutMs);
+    throw err;
+  }
+  if (res.ok) {
+    await res.arrayBuffer().catch(() => undefined);
+    return;
+  }
+  const body = await res.text().catch(() => '');
+  throw new PlatformAnswerError(res.status, body, res.headers.get('retry-after'));
+}
+
+export type SendFailure =
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  | { kind: 'refused'; reason: string; status?: number }
+  | { kind: 'stale-timestamp'; reason: string; status: number };
+
+/** The platform's own words: Canvas `{errors:{message}}` / `{errors:[{message}]}`, Moodle `{message}`, or text. */
+function platformMessage(body: unknown): string {
+  if (body === undefined || body === null || body === '') return '';
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+    }
+  }
+  const p = parsed as { errors?: { message?: string } | Array<{ message?: string }>; message?: string; error?: string; reason?: string };
+  const errors = Array.isArray(p?.errors) ? p.errors.map((e) => e?.message).filter(Boolean).join('; ') : p?.errors?.message;
+  return String(errors || p?.message || p?.reason || p?.error || JSON.stringify(parsed)).slice(0, 300);
+}
+
+function parseRetryAfter(value: unknown, now: number): number | undefined {
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Sorts a failed send: the platform busy, slow or unreachable → retry later; a refusal of this
+ * score (Canvas 422 for a non-student, Moodle 400, other 4xx) → refused with its reason; a
+ * 400/409 about the timestamp → stale, re-stamp and send again.
+ */
+export function classifySendFailure(err: unknown, now = Date.now()): SendFailure {
+  if (err instanceof SendTimeoutError) return { kind: 'retry', reason: err.message };
+  if (err instanceof PlatformUnusableError) return { kind: 'refused', reason: err.message };
+  let status: number | undefined;
+  let body: unknown;
+  let retryAfter: unknown;
+  if (err instanceof PlatformAnswerError) {
+    ({ status, body, retryAfter } = err);
+  } else {
+    // ltijs's token request throws got errors.
+    const e = err as { response?: { statusCode?: number; body?: unknown; headers?: Record<string, unknown> } };
+    status = e?.response?.statusCode;
+    body = e?.response?.body;
+    retryAfter = e?.response?.headers?.['retry-after'];
+  }
+  if (!status) {
+    const message = (err as { message?: string })?.message;
+    return { kind: 'retry', reason: `The LMS could not be reached${message ? ` (${message})` : ''}` };
+  }
+  const said = platformMessage(body);
+  const reason = `The LMS answered ${status}${said ? `: ${said}` : ''}`;
+  if (status === 429) return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(retryAfter, now) };
+  if (status >= 500 || status === 408 || status === 401) return { kind: 'retry', reason };
+  if ((status === 400 || status === 409) && /timestamp/i.test(said)) return { kind: 'stale-timestamp', reason, status };
+  return { kind: 'refused', reason, status };
+}

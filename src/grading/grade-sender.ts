@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { AgsScore } from '../lti/ltijs';
+import type { Logger } from '../platform/logger';
+import { classifySendFailure, postScore, type SendFailure } from './ags-score.client';
+import { claimDueGrade, completeFailed, completeSent, purgeOldClaimTickets, type ClaimedGrade } from './outbox.service';
+
+export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
+const BACKOFF_BASE_MS = 30_000;
+const BACKOFF_CAP_MS = 60 * 60 * 1000;
+
+export interface GradeSenderOptions {
+  /** The clock for due dates and leases (tests move it forward). */
+  now?: Date;
+  /** Lease owner; distinct per process. */
+  owner?: string;
+  /** At most this many sends per round. */
+  limit?: number;
+  /** Per send (token + POST). */
+  timeoutMs?: number;
+  /** Test seam: runs after the claim, before the POST. */
+  beforeSend?: (claim: ClaimedGrade) => Promise<void>;
+}
+
+export interface GradeSenderRound {
+  sent: number;
+  failed: number;
+  retrying: number;
+  /** Claims another sender won, so this one did not send. */
+  skipped: number;
+}
+
+const processOwner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+/** 30 s · 2^(attempt−1), capped at 1 h, ±20 % jitter so a fleet does not retry in step. */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const raw = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(raw * (0.8 + 0.4 * random()));
+}
+
+function scoreFor(claim: ClaimedGrade, timestamp: Date): AgsScore {
+  const score: AgsScore = {
+    userId: claim.userSub,
+    activityProgress: claim.activityProgress as AgsScore['activityProgress'],
+    gradingProgress: claim.gradingProgress as AgsScore['gradingProgress'],
+    timestamp: timestamp.toISOString(),
+  };
+  // Both Canvas and Moodle refuse scoreGiven without scoreMaximum.
+  if (claim.scoreGiven !== null && claim.scoreGiven !== undefined) {
+    score.scoreGiven = claim.scoreGiven;
+    score.scoreMaximum = claim.scoreMaximum;
+  }
+  if (claim.comment) score.comment = claim.comment;
+  return score;
+}
+
+const later = (a: Date, b: Date): Date => (a.getTime() >= b.getTime() ? a : b);
+
+/**
+ * Timestamps must increase per user and line item: the change time, but never at or before
+ * what was last sent (a re-stamped send may have been later than the next change).
+ */
+function timestampFor(claim: ClaimedGrade): Date {
+  const afterLast = claim.sentTimestamp ? new Date(claim.sentTimestamp.getTime() + 1) : new Date(0);
+  return later(claim.changedAt, afterLast);
+}
+
+type Outcome = 'sent' | 'failed' | 'retrying';
+
+async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promise<Outcome> {
+  const target = { iss: claim.iss, clientId: claim.clientId, lineItemUrl: claim.lineItemUrl };
+  let timestamp = timestampFor(claim);
+  let failure: SendFailure | null = null;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      await postScore(target, scoreFor(claim, timestamp), timeoutMs);
+      failure = null;
+      break;
+    } catch (err) {
+      failure = classifySendFailure(err);
+      if (failure.kind !== 'stale-timestamp' || attempt > 0) break;
+      // Someone wrote a later score meanwhile; ours is the newer intent: stamp it now.
+      timestamp = later(new Date(), new Date(timestamp.getTime() + 1));
+    }
+  }
+  if (!failure) {
+    await completeSent(claim, timestamp, now);
+    return 'sent';
+  }
+  if (failure.kind === 'retry') {
+    const waitMs = failure.retryAfterMs !== undefined ? Math.max(1000, failure.retryAfterMs) : backoffMs(claim.attempts + 1);
+    await completeFailed(claim, { state: 'retrying', reason: failure.reason, nextAttemptAt: new Date(now.getTime() + waitMs) }, now);
+    return 'retrying';
+  }
+  await completeFailed(claim, { state: 'failed', reason: failure.reason, nextAttemptAt: null }, now);
+  return 'failed';
+}
+
+/** One round: claims due grades one at a time and sends them. Safe to run in several processes. */
+export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Promise<GradeSenderRound> {
+  const owner = options.owner ?? processOwner;
+  const limit = options.limit ?? 100;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  const round: GradeSenderRound = { sent: 0, failed: 0, retrying: 0, skipped: 0 };
+  await purgeOldClaimTickets(options.now ?? new Date());
+  for (let i = 0; i < limit; i += 1) {
+    const now = options.now ?? new Date();
+    const claim = await claimDueGrade(owner, now);
+    if (!claim) break;
+    if (claim === 'contended') {
+      round.skipped += 1;
+      continue;
+    }
+    if (options.beforeSend) await options.beforeSend(claim);
+    round[await deliver(claim, now, timeoutMs)] += 1;
+  }
+  return round;
+}
+
+/**
+ * Sends one candidate's grade right away if it is due and nobody else is sending it (the
+ * faculty grade form uses this, so the page can say "sent"). Otherwise the background sender
+ * takes it.
+ */
+export async function sendGradeNow(activityId: string, userSub: string, options: { timeoutMs?: number } = {}): Promise<Outcome | null> {
+  const now = new Date();
+  const claim = await claimDueGrade(processOwner, now, { activityId, userSub });
+  if (!claim || claim === 'contended') return null;
+  return deliver(claim, now, options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
+}
+
+export interface GradeSenderHandle {
+  stop(): Promise<void>;
+  kick(): void;
+}
+
+let active: GradeSenderHandle | null = null;
+
+/** Asks the running background sender (if any) for a round now. */
+export function kickGradeSender(): void {
+  active?.kick();
+}
+
+/** The background sender: a round every intervalMs, or at once when kicked. */
+export function startGradeSender(deps: { logger: Logger; intervalMs?: number; timeoutMs?: number }): GradeSenderHandle {
+  const { logger } = deps;
+  let isStopped = false;
+  let isAgainRequested = false;
+  let running: Promise<void> | null = null;
+
+  const loop = async () => {
+    do {
+      isAgainRequested = false;
+      try {
+        const round = await runGradeSenderOnce({ timeoutMs: deps.timeoutMs });
+        if (round.sent + round.failed + round.retrying > 0) logger.info(round, 'grade sender round');
+      } catch (err) {
+        logger.error({ err }, 'grade sender round failed');
+      }
+    } while (isAgainRequested && !isStopped);
+  };
+  const tick = () => {
+    if (isStopped) return;
+    if (running) {
+      isAgainRequested = true;
+      return;
+    }
+    running = loop().finally(() => {
+      running = null;
+    });
+  };
+  const timer = setInterval(tick, deps.intervalMs ?? 5_000);
+  timer.unref();
+
+  const handle: GradeSenderHandle = {
+    kick: tick,
+    async stop() {
+      isStopped = true;
+      clearInterval(timer);
+      if (active === handle) active = null;
+      await running;
+    },
+  };
+  active = handle;
+  tick();
+  return handle;
+}

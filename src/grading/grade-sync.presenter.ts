@@ -1,0 +1,67 @@
+import type { GradeSyncView } from './outbox.service';
+
+const STATE_LABELS: Record<GradeSyncView['state'], string> = {
+  pending: 'Waiting to send',
+  retrying: 'Will retry',
+  sent: 'Sent',
+  failed: 'Refused by the LMS',
+  skipped: 'Not sent (test user)',
+};
+
+const BADGES: Record<GradeSyncView['state'], string> = {
+  pending: 'text-bg-secondary',
+  retrying: 'text-bg-warning',
+  sent: 'text-bg-success',
+  failed: 'text-bg-danger',
+  skipped: 'text-bg-light',
+};
+
+/** "2026-11-25 15:04:05 UTC": unambiguous in an LMS iframe whatever the browser's zone. */
+export function formatInstant(date: Date | null): string | null {
+  return date ? `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC` : null;
+}
+
+const points = (given: number | null, max: number | null): string => (given === null ? '—' : `${given} / ${max ?? '?'}`);
+
+/** One row of the faculty "Grade sync" table. */
+export function presentGradeSyncRow(view: GradeSyncView) {
+  return {
+    userSub: view.userSub,
+    name: view.userName,
+    state: view.state,
+    stateLabel: STATE_LABELS[view.state],
+    badge: BADGES[view.state],
+    value: points(view.scoreGiven, view.scoreMaximum),
+    lastSent: view.lastSentScore === null ? null : points(view.lastSentScore, view.lastSentMaximum),
+    reason: view.reason,
+    attempts: view.attempts,
+    nextAttempt: view.state === 'retrying' || view.state === 'pending' ? formatInstant(view.nextAttemptAt) : null,
+    canRetry: view.canRetry,
+  };
+}
+
+/** The message under the grade form after faculty sent a grade (or retried one). */
+export function presentGradeOutcome(view: GradeSyncView) {
+  const base = { name: view.userName, value: points(view.scoreGiven, view.scoreMaximum), state: view.state };
+  switch (view.state) {
+    case 'sent':
+      return { ...base, tone: 'success', testId: 'score-sent', text: `Sent ${base.value} for ${view.userName} to the LMS gradebook.` };
+    case 'skipped':
+      return { ...base, tone: 'info', testId: 'score-skipped', text: `${view.userName}: ${view.reason ?? 'not sent'}.` };
+    case 'failed':
+      return { ...base, tone: 'danger', testId: 'score-failed', text: `Refused by the LMS for ${view.userName}: ${view.reason ?? 'no reason given'}. Fix the cause in the LMS, then retry below.` };
+    default: {
+      const when = formatInstant(view.nextAttemptAt);
+      const why = view.reason ? ` (${view.reason})` : '';
+      const text = view.state === 'retrying' ? `The grade for ${view.userName} is saved; the LMS could not take it yet${why}. Will retry at ${when}.` : `The grade for ${view.userName} is saved and waiting to send.`;
+      return { ...base, tone: 'warning', testId: 'score-queued', text };
+    }
+  }
+}
+
+/** HTTP status for the grade form answer: the grade is always kept; the status says how far it got. */
+export function statusForOutcome(state: GradeSyncView['state']): number {
+  if (state === 'failed') return 502;
+  if (state === 'pending' || state === 'retrying') return 202;
+  return 200;
+}

@@ -1,0 +1,216 @@
+import { badRequest, isDuplicateKeyError, notFound } from '../platform/errors';
+import { ACTIVITY_PROGRESS, GRADING_PROGRESS, GradeClaimTicketModel, GradeOutboxModel, type ActivityProgress, type GradeOutbox, type GradingProgress, type SyncState } from './outbox.model';
+
+export const TEST_USER_REASON = 'LMS test user — no grade is sent';
+
+/** A grade the LMS should have for one candidate in one activity. */
+export interface GradeChange {
+  activityId: string;
+  contextId: string | null;
+  iss: string;
+  clientId: string;
+  deploymentId: string;
+  /** AGS line item URL from the launch / deep linking. */
+  lineItemUrl: string;
+  userSub: string;
+  userName?: string;
+  /** null = progress only, no score. */
+  scoreGiven: number | null;
+  scoreMaximum: number;
+  activityProgress: ActivityProgress;
+  gradingProgress: GradingProgress;
+  comment?: string;
+  isTestUser: boolean;
+}
+
+/** What faculty see per candidate in the "Grade sync" table. */
+export interface GradeSyncView {
+  userSub: string;
+  userName: string;
+  state: SyncState;
+  scoreGiven: number | null;
+  scoreMaximum: number;
+  lastSentScore: number | null;
+  lastSentMaximum: number | null;
+  sentAt: Date | null;
+  reason: string | null;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  changedAt: Date;
+  canRetry: boolean;
+}
+
+let indexesReady: Promise<unknown> | undefined;
+
+/** The unique indexes exist before the first write: FerretDB upserts and claim tickets rely on them. */
+function ensureIndexes(): Promise<unknown> {
+  indexesReady ??= Promise.all([GradeOutboxModel.init(), GradeClaimTicketModel.init()]).catch((err: unknown) => {
+    indexesReady = undefined;
+    throw err;
+  });
+  return indexesReady;
+}
+
+function assertChange(change: GradeChange): void {
+  if (!change.activityId || !change.userSub || !change.lineItemUrl || !change.iss || !change.clientId) {
+    throw badRequest('grade_change_incomplete', 'A grade change needs an activity, a person, a platform and a line item.');
+  }
+  if (!Number.isFinite(change.scoreMaximum) || change.scoreMaximum <= 0) throw badRequest('grade_change_maximum', 'The maximum score must be a positive number.');
+  if (change.scoreGiven !== null && (!Number.isFinite(change.scoreGiven) || change.scoreGiven < 0)) {
+    throw badRequest('grade_change_score', 'The score must be a number of at least 0.');
+  }
+  if (!ACTIVITY_PROGRESS.includes(change.activityProgress) || !GRADING_PROGRESS.includes(change.gradingProgress)) {
+    throw badRequest('grade_change_progress', 'Unknown activity or grading progress.');
+  }
+}
+
+/**
+ * Records the grade the LMS should have: one atomic upsert (the latest change wins, `version`
+ * counts changes). FerretDB upserts are query-then-insert, so a racing insert hits the unique
+ * index and is retried as an update. Test users are recorded as skipped and never sent.
+ */
+export async function recordGradeChange(change: GradeChange): Promise<void> {
+  assertChange(change);
+  await ensureIndexes();
+  const now = new Date();
+  const isSkipped = change.isTestUser;
+  const update = {
+    $set: {
+      contextId: change.contextId,
+      iss: change.iss,
+      clientId: change.clientId,
+      deploymentId: change.deploymentId,
+      lineItemUrl: change.lineItemUrl,
+      userName: change.userName ?? '',
+      isTestUser: change.isTestUser,
+      scoreGiven: change.scoreGiven,
+      scoreMaximum: change.scoreMaximum,
+      activityProgress: change.activityProgress,
+      gradingProgress: change.gradingProgress,
+      comment: change.comment || null,
+      changedAt: now,
+      state: isSkipped ? 'skipped' : 'pending',
+      reason: isSkipped ? TEST_USER_REASON : null,
+      attempts: 0,
+      nextAttemptAt: isSkipped ? null : now,
+    },
+    $inc: { version: 1 },
+  };
+  const write = () => GradeOutboxModel.updateOne({ activityId: change.activityId, userSub: change.userSub }, update, { upsert: true });
+  try {
+    await write();
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    await write();
+  }
+}
+
+function presentSync(doc: GradeOutbox): GradeSyncView {
+  return {
+    userSub: doc.userSub,
+    userName: doc.userName || doc.userSub,
+    state: doc.state as SyncState,
+    scoreGiven: doc.scoreGiven ?? null,
+    scoreMaximum: doc.scoreMaximum,
+    lastSentScore: doc.sentVersion > 0 ? (doc.sentScoreGiven ?? null) : null,
+    lastSentMaximum: doc.sentVersion > 0 ? (doc.sentScoreMaximum ?? null) : null,
+    sentAt: doc.sentAt ?? null,
+    reason: doc.reason ?? null,
+    attempts: doc.attempts,
+    nextAttemptAt: doc.nextAttemptAt ?? null,
+    changedAt: doc.changedAt,
+    canRetry: doc.state === 'failed' || doc.state === 'retrying',
+  };
+}
+
+/** Every candidate's grade sync for one activity (per-candidate documents: O(cohort)). */
+export async function listGradeSync(activityId: string): Promise<GradeSyncView[]> {
+  const docs = await GradeOutboxModel.find({ activityId }).sort({ userName: 1, userSub: 1 }).lean<GradeOutbox[]>();
+  return docs.map(presentSync);
+}
+
+export async function getGradeSync(activityId: string, userSub: string): Promise<GradeSyncView | null> {
+  const doc = await GradeOutboxModel.findOne({ activityId, userSub }).lean<GradeOutbox>();
+  return doc ? presentSync(doc) : null;
+}
+
+/** Puts a refused or waiting grade back in line now (faculty's Retry button). */
+export async function retryGradeSync(activityId: string, userSub: string): Promise<void> {
+  const doc = await GradeOutboxModel.findOne({ activityId, userSub }).lean<GradeOutbox>();
+  if (!doc) throw notFound('grade_sync_not_found', 'There is no grade for this person in this activity.');
+  if (doc.state === 'skipped') throw badRequest('grade_sync_test_user', TEST_USER_REASON);
+  if (doc.state !== 'failed' && doc.state !== 'retrying') return;
+  await GradeOutboxModel.updateOne(
+    { _id: doc._id, state: { $in: ['failed', 'retrying'] } },
+    { $set: { state: 'pending', reason: null, attempts: 0, nextAttemptAt: new Date() } },
+  );
+}
+
+// ---- the sender's side: claim, complete, release ------------------------------------------
+
+export const CLAIM_LEASE_MS = 60_000;
+const TICKET_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export type ClaimedGrade = GradeOutbox;
+
+/**
+ * Claims one due document for `owner` with a lease, so several app processes can send without
+ * sending twice. 'contended' when another sender won the same claim (possible on FerretDB only).
+ */
+export async function claimDueGrade(owner: string, now: Date, only?: { activityId: string; userSub: string }): Promise<ClaimedGrade | 'contended' | null> {
+  const before = await GradeOutboxModel.findOneAndUpdate(
+    {
+      ...(only ?? {}),
+      state: { $in: ['pending', 'retrying'] },
+      nextAttemptAt: { $lte: now },
+      $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
+    },
+    { $set: { lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS) }, $inc: { claimCount: 1 } },
+    { new: false, sort: { nextAttemptAt: 1 } },
+  ).lean<GradeOutbox>();
+  if (!before) return null;
+  await ensureIndexes();
+  try {
+    await GradeClaimTicketModel.create({ _id: `${String(before._id)}:${before.claimCount ?? 0}`, owner, createdAt: now });
+  } catch (err) {
+    if (isDuplicateKeyError(err)) return 'contended';
+    throw err;
+  }
+  return before;
+}
+
+const unlocked = { lockedBy: null, lockedUntil: null };
+
+/** The platform took the claimed version. If a newer change arrived meanwhile it stays pending. */
+export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now: Date): Promise<'sent' | 'superseded'> {
+  const sent = { sentVersion: claim.version, sentScoreGiven: claim.scoreGiven ?? null, sentScoreMaximum: claim.scoreMaximum, sentTimestamp, sentAt: now, lastAttemptAt: now };
+  const res = await GradeOutboxModel.updateOne(
+    { _id: claim._id, version: claim.version },
+    { $set: { ...sent, ...unlocked, state: 'sent', reason: null, attempts: 0, nextAttemptAt: null } },
+  );
+  if (res.matchedCount > 0) return 'sent';
+  await GradeOutboxModel.updateOne({ _id: claim._id, sentVersion: { $lt: claim.version } }, { $set: { ...sent, ...unlocked } });
+  await GradeOutboxModel.updateOne({ _id: claim._id }, { $set: unlocked });
+  return 'superseded';
+}
+
+/** The send failed: 'retrying' at nextAttemptAt, or 'failed' (refused) until faculty retry. */
+export async function completeFailed(claim: ClaimedGrade, outcome: { state: 'retrying' | 'failed'; reason: string; nextAttemptAt: Date | null }, now: Date): Promise<boolean> {
+  const res = await GradeOutboxModel.updateOne(
+    { _id: claim._id, version: claim.version },
+    { $set: { ...unlocked, state: outcome.state, reason: outcome.reason, nextAttemptAt: outcome.nextAttemptAt, lastAttemptAt: now }, $inc: { attempts: 1 } },
+  );
+  if (res.matchedCount > 0) return true;
+  // A newer change is waiting: it gets its own attempt.
+  await GradeOutboxModel.updateOne({ _id: claim._id }, { $set: unlocked });
+  return false;
+}
+
+let lastPurgeAt = 0;
+
+/** Claim tickets only matter while a claim races; drop old ones (no TTL indexes on FerretDB). */
+export async function purgeOldClaimTickets(now: Date): Promise<void> {
+  if (now.getTime() - lastPurgeAt < 60 * 60 * 1000) return;
+  lastPurgeAt = now.getTime();
+  await GradeClaimTicketModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - TICKET_RETENTION_MS) } });
+}

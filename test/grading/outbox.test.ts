@@ -1,0 +1,384 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { runGradeSenderOnce, startGradeSender } from '../../src/grading/grade-sender';
+import { GradeOutboxModel } from '../../src/grading/outbox.model';
+import { recordGradeChange, retryGradeSync, listGradeSync, TEST_USER_REASON, type GradeChange } from '../../src/grading/outbox.service';
+import { AppError } from '../../src/platform/errors';
+import { createLogger } from '../../src/platform/logger';
+import {
+  AGS_SCOPES,
+  addSandboxPerson,
+  createSandboxCourse,
+  getSandboxGrade,
+  getSandboxRejectedScores,
+  getSandboxScores,
+  getSandboxTokenStats,
+  issueSandboxAccessTokenForTests,
+  setSandboxAgsMode,
+  type SandboxPersonView,
+  type SandboxPlacementView,
+} from '../../src/sandbox';
+import { placeActivity } from '../helpers/activity-kit';
+import { decodeHtml, launchAs, type LaunchResult } from '../helpers/sandbox-launch';
+import { testServer } from '../helpers/test-server';
+
+const ENDPOINT_CLAIM = 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint';
+const DEPLOYMENT_CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/deployment_id';
+const CONTEXT_CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/context';
+
+interface Fixture {
+  courseId: string;
+  candidates: SandboxPersonView[];
+  testStudent: SandboxPersonView;
+  faculty: SandboxPersonView;
+  placed: SandboxPlacementView;
+  facultyLaunch: LaunchResult;
+  activityId: string;
+  /** A grade change for this activity, as the launch claims describe the gradebook column. */
+  change(person: SandboxPersonView, scoreGiven: number | null, overrides?: Partial<GradeChange>): GradeChange;
+}
+
+/** Its own course (so AGS modes do not disturb other tests), candidates, a placed activity and a faculty launch. */
+async function buildFixture(candidateCount = 1): Promise<Fixture> {
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const course = await createSandboxCourse({ title: `EDL 700 Outbox ${suffix}`, label: `EDL700-${suffix}` });
+  const candidates = await Promise.all(
+    Array.from({ length: candidateCount }, (_, i) => addSandboxPerson(course.id, { name: `Candidate ${i + 1} ${suffix}`, roles: 'candidate' })),
+  );
+  const testStudent = await addSandboxPerson(course.id, { name: 'Test Student', roles: 'test-student' });
+  const faculty = await addSandboxPerson(course.id, { name: `Dr. Outbox ${suffix}`, roles: 'faculty' });
+  const placed = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `Graded work ${suffix}`, points: 20 });
+  const facultyLaunch = await launchAs(testServer().baseUrl, { personId: faculty.id, placementId: placed.id });
+  expect(facultyLaunch.status, facultyLaunch.text).to.equal(200);
+  const claims = facultyLaunch.idTokenClaims as Record<string, unknown>;
+  const endpoint = claims[ENDPOINT_CLAIM] as { lineitem?: string };
+  expect(endpoint.lineitem, 'the launch names the gradebook column').to.be.a('string');
+  const activityId = placed.custom.activity_id;
+  const base = {
+    activityId,
+    contextId: (claims[CONTEXT_CLAIM] as { id: string }).id,
+    iss: String(claims.iss),
+    clientId: Array.isArray(claims.aud) ? String(claims.aud[0]) : String(claims.aud),
+    deploymentId: String(claims[DEPLOYMENT_CLAIM]),
+    lineItemUrl: endpoint.lineitem!,
+  };
+  return {
+    courseId: course.id,
+    candidates,
+    testStudent,
+    faculty,
+    placed,
+    facultyLaunch,
+    activityId,
+    change: (person, scoreGiven, overrides = {}) => ({
+      ...base,
+      userSub: person.sub,
+      userName: person.name,
+      scoreGiven,
+      scoreMaximum: 20,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      isTestUser: false,
+      ...overrides,
+    }),
+  };
+}
+
+const outboxOf = (f: Fixture, person: SandboxPersonView) => GradeOutboxModel.findOne({ activityId: f.activityId, userSub: person.sub }).lean();
+const later = (ms: number) => new Date(Date.now() + ms);
+
+describe('grade outbox: durable grade passback to the LMS', () => {
+  it('sends a recorded grade once with the change time as timestamp; it is in the Sandbox gradebook; no token per score', async () => {
+    const f = await buildFixture(2);
+    const [first, second] = f.candidates;
+    await recordGradeChange(f.change(first, 17, { comment: 'Well argued' }));
+    await recordGradeChange(f.change(second, 12));
+    const tokensBefore = await getSandboxTokenStats();
+
+    await runGradeSenderOnce();
+
+    expect(await getSandboxGrade(f.placed.lineItemId!, first.sub)).to.include({ scoreGiven: 17, scoreMaximum: 20, comment: 'Well argued' });
+    expect(await getSandboxGrade(f.placed.lineItemId!, second.sub)).to.include({ scoreGiven: 12, scoreMaximum: 20 });
+    const doc = await outboxOf(f, first);
+    expect(doc).to.include({ state: 'sent', version: 1, sentVersion: 1, sentScoreGiven: 17, attempts: 0, lockedBy: null });
+    const [score] = await getSandboxScores(f.placed.lineItemId!, first.sub);
+    expect(score.timestampText).to.equal(doc!.changedAt.toISOString());
+    const tokensAfter = await getSandboxTokenStats();
+    expect(tokensAfter.tokenRequests - tokensBefore.tokenRequests, 'access tokens come from the per-scope cache').to.be.at.most(1);
+
+    await runGradeSenderOnce();
+    expect(await getSandboxScores(f.placed.lineItemId!, first.sub)).to.have.length(1);
+    expect(await getSandboxScores(f.placed.lineItemId!, second.sub)).to.have.length(1);
+  });
+
+  it('AGS down → retrying with attempts and a backed-off nextAttemptAt; back up → sent on a later round, nothing lost', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await setSandboxAgsMode('down', { courseId: f.courseId });
+    try {
+      await recordGradeChange(f.change(candidate, 9));
+      const startedAt = Date.now();
+      await runGradeSenderOnce();
+      let doc = await outboxOf(f, candidate);
+      expect(doc).to.include({ state: 'retrying', attempts: 1, lockedBy: null });
+      expect(doc!.reason).to.match(/503/);
+      const firstWait = doc!.nextAttemptAt!.getTime() - startedAt;
+      expect(firstWait).to.be.within(24_000 - 50, 36_000 + 1_000);
+
+      await runGradeSenderOnce();
+      expect((await outboxOf(f, candidate))?.attempts, 'not due yet: not tried again').to.equal(1);
+
+      await runGradeSenderOnce({ now: new Date(doc!.nextAttemptAt!.getTime() + 1_000) });
+      doc = await outboxOf(f, candidate);
+      expect(doc).to.include({ state: 'retrying', attempts: 2 });
+      expect(doc!.nextAttemptAt!.getTime() - doc!.lastAttemptAt!.getTime()).to.be.within(48_000, 72_000);
+
+      await setSandboxAgsMode('up', { courseId: f.courseId });
+      await runGradeSenderOnce({ now: new Date(doc!.nextAttemptAt!.getTime() + 1_000) });
+    } finally {
+      await setSandboxAgsMode('up', { courseId: f.courseId });
+    }
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent', sentVersion: 1, attempts: 0, reason: null });
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 9 });
+    expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub)).to.have.length(1);
+  });
+
+  it('rate limited (429) → retrying no sooner than Retry-After', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await setSandboxAgsMode('rate-limited', { courseId: f.courseId, retryAfterSeconds: 7 });
+    try {
+      await recordGradeChange(f.change(candidate, 4));
+      await runGradeSenderOnce();
+    } finally {
+      await setSandboxAgsMode('up', { courseId: f.courseId });
+    }
+    const doc = await outboxOf(f, candidate);
+    expect(doc).to.include({ state: 'retrying', attempts: 1 });
+    expect(doc!.reason).to.match(/429/);
+    expect(doc!.nextAttemptAt!.getTime() - doc!.lastAttemptAt!.getTime()).to.equal(7_000);
+    await runGradeSenderOnce({ now: later(8_000) });
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent' });
+    expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub)).to.have.length(1);
+  });
+
+  it('a slow LMS becomes a timeout and a retry, not a hang', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await setSandboxAgsMode('slow', { courseId: f.courseId });
+    let elapsed = 0;
+    try {
+      await recordGradeChange(f.change(candidate, 15));
+      const started = Date.now();
+      await runGradeSenderOnce({ timeoutMs: 700 });
+      elapsed = Date.now() - started;
+    } finally {
+      await setSandboxAgsMode('up', { courseId: f.courseId });
+    }
+    expect(elapsed).to.be.below(5_000);
+    const doc = await outboxOf(f, candidate);
+    expect(doc).to.include({ state: 'retrying', attempts: 1 });
+    expect(doc!.reason).to.match(/did not answer within 0\.7 s/);
+    expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub), 'the aborted request never landed').to.have.length(0);
+    await runGradeSenderOnce({ now: later(60_000) });
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent' });
+    expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub)).to.have.length(1);
+  });
+
+  it('a refusal (Canvas 422 for a non-learner) → failed with the platform reason, not retried until retryGradeSync', async () => {
+    const f = await buildFixture();
+    await recordGradeChange(f.change(f.faculty, 10));
+    const refusals = async () => (await getSandboxRejectedScores(f.courseId)).filter((r) => r.userId === f.faculty.sub).length;
+
+    await runGradeSenderOnce();
+    const doc = await outboxOf(f, f.faculty);
+    expect(doc).to.include({ state: 'failed', attempts: 1, nextAttemptAt: null });
+    expect(doc!.reason).to.equal('The LMS answered 422: User not found in course or is not a student');
+    expect(await refusals()).to.equal(1);
+
+    await runGradeSenderOnce({ now: later(2 * 60 * 60 * 1000) });
+    expect(await refusals(), 'no automatic retry').to.equal(1);
+    const [view] = (await listGradeSync(f.activityId)).filter((v) => v.userSub === f.faculty.sub);
+    expect(view).to.include({ state: 'failed', canRetry: true, attempts: 1, lastSentScore: null });
+
+    await retryGradeSync(f.activityId, f.faculty.sub);
+    expect(await outboxOf(f, f.faculty)).to.include({ state: 'pending', attempts: 0, reason: null });
+    await runGradeSenderOnce();
+    expect(await refusals()).to.equal(2);
+    expect(await outboxOf(f, f.faculty)).to.include({ state: 'failed' });
+  });
+
+  it('two senders with different owners running at once send each change exactly once', async () => {
+    const f = await buildFixture(5);
+    for (const [i, c] of f.candidates.entries()) await recordGradeChange(f.change(c, i + 1));
+    const rounds = await Promise.all([runGradeSenderOnce({ owner: 'process-a' }), runGradeSenderOnce({ owner: 'process-b' })]);
+    expect(rounds[0].sent + rounds[1].sent).to.be.at.least(5);
+    for (const [i, c] of f.candidates.entries()) {
+      expect(await getSandboxScores(f.placed.lineItemId!, c.sub), c.name).to.have.length(1);
+      expect(await getSandboxGrade(f.placed.lineItemId!, c.sub)).to.include({ scoreGiven: i + 1 });
+      expect(await outboxOf(f, c)).to.include({ state: 'sent', sentVersion: 1 });
+    }
+  });
+
+  it('a change recorded while a send is in flight is sent afterwards: the newer version wins', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await recordGradeChange(f.change(candidate, 10));
+    let isChanged = false;
+    await runGradeSenderOnce({
+      beforeSend: async (claim) => {
+        if (claim.userSub !== candidate.sub || isChanged) return;
+        isChanged = true;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await recordGradeChange(f.change(candidate, 18, { comment: 'Revised' }));
+      },
+    });
+    expect(isChanged).to.equal(true);
+    await runGradeSenderOnce();
+    const scores = await getSandboxScores(f.placed.lineItemId!, candidate.sub);
+    expect(scores.map((s) => s.scoreGiven)).to.deep.equal([18, 10]);
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 18, comment: 'Revised' });
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent', version: 2, sentVersion: 2, sentScoreGiven: 18 });
+  });
+
+  it('a stale-timestamp refusal (Canvas 400) is re-stamped with now and sent', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await recordGradeChange(f.change(candidate, 11));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Another writer posts a later score for the same person and column before our sender runs.
+    const token = await issueSandboxAccessTokenForTests([AGS_SCOPES.score]);
+    const otherAt = new Date();
+    const scoresUrl = new URL(`${f.placed.lineItemId}/scores`, `${f.change(candidate, 0).lineItemUrl.replace(/[^/]+$/, '')}`);
+    const posted = await request(scoresUrl.origin)
+      .post(scoresUrl.pathname)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/vnd.ims.lis.v1.score+json')
+      .send(JSON.stringify({ userId: candidate.sub, scoreGiven: 3, scoreMaximum: 20, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: otherAt.toISOString() }));
+    expect(posted.status, posted.text).to.equal(200);
+
+    await runGradeSenderOnce();
+    const doc = await outboxOf(f, candidate);
+    expect(doc).to.include({ state: 'sent', sentScoreGiven: 11 });
+    expect(doc!.sentTimestamp!.getTime()).to.be.above(otherAt.getTime());
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 11 });
+    const refused = (await getSandboxRejectedScores(f.courseId)).filter((r) => r.userId === candidate.sub);
+    expect(refused).to.have.length(1);
+    expect(refused[0].reason).to.match(/timestamp/);
+  });
+
+  it('an LMS test user is recorded as skipped and never sent', async () => {
+    const f = await buildFixture();
+    await recordGradeChange(f.change(f.testStudent, 8, { isTestUser: true }));
+    await runGradeSenderOnce({ now: later(24 * 60 * 60 * 1000) });
+    expect(await outboxOf(f, f.testStudent)).to.include({ state: 'skipped', reason: TEST_USER_REASON, attempts: 0, sentVersion: 0 });
+    expect(await getSandboxScores(f.placed.lineItemId!, f.testStudent.sub)).to.have.length(0);
+    expect((await getSandboxRejectedScores(f.courseId)).filter((r) => r.userId === f.testStudent.sub)).to.have.length(0);
+    const error = await retryGradeSync(f.activityId, f.testStudent.sub).catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(AppError).with.property('status', 400);
+  });
+
+  it('the background sender sends when kicked and stops cleanly (no timer left running)', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    const sender = startGradeSender({ logger: createLogger({ ...testServer().config, logLevel: 'silent' }), intervalMs: 60 * 60 * 1000 });
+    try {
+      await recordGradeChange(f.change(candidate, 13));
+      sender.kick();
+      const deadline = Date.now() + 10_000;
+      while ((await outboxOf(f, candidate))?.state !== 'sent' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await sender.stop();
+    }
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent' });
+    expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub)).to.have.length(1);
+  });
+
+  it('keeps concurrent first changes for one person in one document (unique index guards the upsert)', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await Promise.all([recordGradeChange(f.change(candidate, 1)), recordGradeChange(f.change(candidate, 2)), recordGradeChange(f.change(candidate, 3))]);
+    expect(await GradeOutboxModel.countDocuments({ activityId: f.activityId, userSub: candidate.sub })).to.equal(1);
+    await runGradeSenderOnce();
+    const doc = await outboxOf(f, candidate);
+    expect(doc).to.include({ state: 'sent' });
+    expect((await getSandboxGrade(f.placed.lineItemId!, candidate.sub))?.scoreGiven).to.equal(doc!.scoreGiven);
+  });
+});
+
+describe('faculty grade sync table and POST /lti/grades/retry', () => {
+  it('shows refused and waiting grades with a Retry button; faculty retry sends the grade once the LMS takes it', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await recordGradeChange(f.change(f.faculty, 5));
+    await runGradeSenderOnce();
+    await setSandboxAgsMode('down', { courseId: f.courseId });
+    try {
+      await recordGradeChange(f.change(candidate, 14));
+      await runGradeSenderOnce();
+    } finally {
+      await setSandboxAgsMode('up', { courseId: f.courseId });
+    }
+    const page = await launchAs(testServer().baseUrl, { personId: f.faculty.id, placementId: f.placed.id });
+    const html = decodeHtml(page.text);
+    expect(html).to.include('data-testid="grade-sync"');
+    expect(html).to.match(new RegExp(`data-user="${candidate.sub}" data-state="retrying"`));
+    expect(html).to.match(new RegExp(`data-user="${f.faculty.sub}" data-state="failed"`));
+    expect(html).to.include('The LMS answered 422: User not found in course or is not a student');
+    expect(html).to.match(/Next attempt \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(after 1 attempt\)/);
+    expect(html).to.include('action="/lti/grades/retry"');
+
+    const retried = await page.agent.post('/lti/grades/retry').type('form').send({ ltik: page.ltik, userSub: candidate.sub });
+    expect(retried.status, retried.text).to.equal(200);
+    expect(retried.text).to.include('data-testid="score-sent"');
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent', sentScoreGiven: 14 });
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 14 });
+
+    const refusedAgain = await page.agent.post('/lti/grades/retry').type('form').send({ ltik: page.ltik, userSub: f.faculty.sub });
+    expect(refusedAgain.status).to.equal(502);
+    expect(decodeHtml(refusedAgain.text)).to.include('Refused by the LMS');
+  });
+
+  it('a faculty retry while the LMS is still down keeps the grade waiting (202, "will retry at …")', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await setSandboxAgsMode('down', { courseId: f.courseId });
+    let res;
+    try {
+      await recordGradeChange(f.change(candidate, 16));
+      await runGradeSenderOnce();
+      res = await f.facultyLaunch.agent.post('/lti/grades/retry').type('form').send({ ltik: f.facultyLaunch.ltik, userSub: candidate.sub });
+    } finally {
+      await setSandboxAgsMode('up', { courseId: f.courseId });
+    }
+    expect(res.status, res.text).to.equal(202);
+    expect(res.text).to.include('data-testid="score-queued"');
+    expect(decodeHtml(res.text)).to.match(/the LMS could not take it yet \(The LMS answered 503[^)]*\)\. Will retry at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    const doc = await outboxOf(f, candidate);
+    expect(doc).to.include({ state: 'retrying', scoreGiven: 16, attempts: 1 });
+    await runGradeSenderOnce({ now: new Date(doc!.nextAttemptAt!.getTime() + 1_000) });
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 16 });
+  });
+
+  it('refuses the retry without a session (401), to a candidate (403), without a person (400) and for an unknown person (404)', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await recordGradeChange(f.change(f.faculty, 5));
+    await runGradeSenderOnce();
+    const refusals = async () => (await getSandboxRejectedScores(f.courseId)).length;
+    const before = await refusals();
+
+    const anonymous = await request(testServer().baseUrl).post('/lti/grades/retry').type('form').send({ userSub: f.faculty.sub });
+    expect(anonymous.status).to.equal(401);
+    const asCandidate = await launchAs(testServer().baseUrl, { personId: candidate.id, placementId: f.placed.id });
+    const forbidden = await asCandidate.agent.post('/lti/grades/retry').type('form').send({ ltik: asCandidate.ltik, userSub: f.faculty.sub });
+    expect(forbidden.status).to.equal(403);
+    const missing = await f.facultyLaunch.agent.post('/lti/grades/retry').type('form').send({ ltik: f.facultyLaunch.ltik });
+    expect(missing.status).to.equal(400);
+    const unknown = await f.facultyLaunch.agent.post('/lti/grades/retry').type('form').send({ ltik: f.facultyLaunch.ltik, userSub: 'nobody-here' });
+    expect(unknown.status).to.equal(404);
+
+    expect(await outboxOf(f, f.faculty)).to.include({ state: 'failed', attempts: 1 });
+    expect(await refusals(), 'no denied request reached the LMS').to.equal(before);
+  });
+});
