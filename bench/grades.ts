@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig({
       env: { ...process.env, NODE_ENV: 'development' },
-      overrides: { publicUrl: `http://127.0.0.1:${port}`, port, dataDir, mongodbUri: null, logLevel: process.env.LOG_LEVEL ?? 'warn', sandbox: { enabled: true }, lti: { rateLimitPerMinute: 0 } },
+      overrides: { publicUrl: `http://127.0.0.1:${port}`, port, dataDir, mongodbUri: null, logLevel: process.env.LOG_LEVEL ?? 'warn', sandbox: { enabled: true }, lti: { rateLimitPerMinute: 0 }, viewCache: true },
     });
     fieldbook = await startFieldbook(config, createLogger(config));
     const calls: Record<string, number> = {};

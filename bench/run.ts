@@ -62,6 +62,9 @@ function fieldbookEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
     LOG_LEVEL: 'warn',
     SANDBOX_ENABLED: 'true',
     LTI_RATE_LIMIT_PER_MINUTE: '0',
+    // Templates compiled once, as in production (development recompiles them per render so edits
+    // show without a restart); bare ltijs renders no template. See README "Modes".
+    VIEW_CACHE: 'true',
   });
 }
 

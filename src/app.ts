@@ -4,7 +4,9 @@ import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import pinoHttp from 'pino-http';
 import { installLaunchRoutes } from './lti/launch.routes';
+import { installPracticumRoutes } from './practicum/practicum.routes';
 import { createDynamicRegistrationRouter } from './lti/dynamic-registration.routes';
+import { restrictFrameAncestors } from './lti/frame-ancestors';
 import { createLtiGuard } from './lti/guard';
 import { lti } from './lti/ltijs';
 import { LTI_MOUNT } from './lti/provider';
@@ -15,6 +17,8 @@ import { createHealthRouter } from './platform/health.routes';
 import type { Logger } from './platform/logger';
 import { installViews } from './platform/views';
 import { createSandboxRouter } from './sandbox/sandbox.routes';
+import { createAccessRouter } from './access/access.routes';
+import { redactUrlTokens } from './platform/redact';
 
 export function redactLtik(url: string): string {
   return url.replace(/([?&]ltik=)[^&#]*/g, '$1[redacted]');
@@ -37,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   // Behind a load balancer / TLS terminator: trust the first proxy for protocol and client IP.
   app.set('trust proxy', 1);
-  installViews(app);
+  installViews(app, { cache: config.viewCache ?? config.env === 'production' });
 
   app.use(
     pinoHttp({
@@ -49,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
       },
       // The ltik travels in the query string after a launch; it must never reach the logs.
       serializers: {
-        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactLtik(req.url) }),
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactUrlTokens(redactLtik(req.url)) }),
       },
       autoLogging: { ignore: (req) => req.url === '/health' || (req.url ?? '').startsWith('/static/') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
@@ -68,7 +72,8 @@ export function createApp(deps: AppDeps): Express {
           // Pages are shown inside LMS iframes and hand forms back to the LMS (deep linking).
           'frame-ancestors': ["'self'", 'https:', ...insecureSchemes],
           'form-action': ["'self'", 'https:', ...insecureSchemes],
-          'frame-src': ["'self'"],
+          // The Sandbox launch page may be opened on another host name than PUBLIC_URL (browser tests).
+          'frame-src': ["'self'", new URL(config.publicUrl).origin],
           'upgrade-insecure-requests': config.env === 'production' ? [] : null,
         },
       },
@@ -90,7 +95,10 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.use(`${LTI_MOUNT}/register`, createDynamicRegistrationRouter({ config, logger }));
+  // Pages under /lti may only be framed by registered platforms (and LTI_FRAME_ANCESTORS).
+  app.use(LTI_MOUNT, restrictFrameAncestors({ config, logger }));
   installLaunchRoutes({ config, logger });
+  installPracticumRoutes({ config, logger });
   // Our own login/launch validation runs first; ltijs only sees requests it passed.
   app.use(LTI_MOUNT, createLtiGuard({ config, logger }));
   app.use(LTI_MOUNT, lti.app);
@@ -100,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
     res.render('home', { title: 'Fieldbook', publicUrl: config.publicUrl });
   });
 
+  app.use('/access', createAccessRouter({ config, logger }));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger, config.env === 'production'));
   return app;

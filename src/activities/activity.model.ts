@@ -25,6 +25,8 @@ const activitySchema = new Schema(
     isGraded: { type: Boolean, default: true },
     resourceLinkIds: { type: [String], default: [] },
     createdBy: { type: String, required: true },
+    /** Type-specific settings, validated by the feature that owns the type (practicum: practicum-settings.ts). */
+    settings: { type: Schema.Types.Mixed, default: null },
   },
   { collection: 'activities', timestamps: true },
 );

@@ -30,10 +30,10 @@ export function presentLaunch(caller: Caller, activity: { title: string; type: s
 }
 
 const LEARNER = /(^|#|\/)Learner$/;
-const TEST_USER = /TestUser$/;
+export const TEST_USER_ROLE = /TestUser$/;
 
 export function presentRoster(members: NrpsMember[]) {
   return members
     .filter((m) => m.roles.some((r) => LEARNER.test(r)) && (m.status ?? 'Active') === 'Active')
-    .map((m) => ({ userId: m.user_id, name: m.name || [m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id, isTestUser: m.roles.some((r) => TEST_USER.test(r)) }));
+    .map((m) => ({ userId: m.user_id, name: m.name || [m.given_name, m.family_name].filter(Boolean).join(' ') || m.user_id, isTestUser: m.roles.some((r) => TEST_USER_ROLE.test(r)) }));
 }

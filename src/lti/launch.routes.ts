@@ -1,15 +1,21 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ACTIVITY_TYPES, ActivityModel, type ActivityType } from '../activities/activity.model';
+import { kickGradeSender, sendGradeNow } from '../grading/grade-sender';
+import { presentGradeOutcome, presentGradeSyncRow, statusForOutcome } from '../grading/grade-sync.presenter';
+import { getGradeSync, listGradeSync, retryGradeSync } from '../grading/outbox.service';
 import { describePlatformError, fetchRoster, sendScoreNow } from '../grading/score.service';
 import type { AppConfig } from '../platform/config';
 import { AppError, badRequest, notFound } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import { parseForm } from '../platform/validate';
 import { callerFromToken, ltikOf, requireCaller, requireRole, type Caller } from './caller';
-import { presentLaunch, presentRoster } from './launch.presenter';
+import { presentLaunch, presentRoster, TEST_USER_ROLE } from './launch.presenter';
 import { lti, type LtiIdToken, type NrpsMember } from './ltijs';
 import { recordLaunchUser } from './lti-user.model';
+import { presentPracticumPicker } from '../practicum/practicum-picker';
+import { practicumSectionFor } from '../practicum/practicum.routes';
+import { practicumSettingsFormSchema, settingsFromForm } from '../practicum/practicum-settings';
 import { RoleClaimError } from './roles';
 
 type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<unknown>;
@@ -26,6 +32,17 @@ const scoreSchema = z.object({
   scoreGiven: z.coerce.number({ invalid_type_error: 'Enter a number of points.' }).min(0, 'Points cannot be negative.'),
   comment: z.string().trim().max(2000, 'Keep the comment under 2,000 characters.').optional().default(''),
 });
+
+const retrySchema = z.object({ userSub: z.string().min(1, 'Choose whose grade to retry.').max(255) });
+
+/**
+ * The grade outbox key of a launch: the Fieldbook activity, else the platform's resource link
+ * (scoped by platform, since resource link ids are only unique per platform).
+ */
+function gradeKeyFor(caller: Caller, activity: { _id: unknown } | null): string | null {
+  if (activity) return String(activity._id);
+  return caller.resourceLinkId ? `link:${caller.iss}|${caller.clientId}|${caller.resourceLinkId}` : null;
+}
 
 /** Finds the activity a launch refers to, only within the caller's platform and course. */
 async function findActivityForLaunch(caller: Caller) {
@@ -44,7 +61,10 @@ async function renderLaunch(res: Response, token: LtiIdToken, extra: Record<stri
   const activity = await findActivityForLaunch(caller);
   let roster = null;
   let rosterError: string | null = null;
+  let gradeSync = null;
   if (caller.roles.includes('faculty')) {
+    const key = gradeKeyFor(caller, activity);
+    if (key) gradeSync = (await listGradeSync(key)).map(presentGradeSyncRow);
     try {
       // A grading request has just read the roster; do not page through it twice.
       roster = presentRoster(knownMembers ?? (await fetchRoster(token)));
@@ -52,7 +72,8 @@ async function renderLaunch(res: Response, token: LtiIdToken, extra: Record<stri
       rosterError = describePlatformError(err).reason;
     }
   }
-  res.render('lti/launch', { ...presentLaunch(caller, activity), roster, rosterError, ltik: res.locals.ltik, ...extra });
+  const practicum = await practicumSectionFor(caller, activity, res.locals.ltik as string);
+  res.render('lti/launch', { ...presentLaunch(caller, activity), roster, rosterError, gradeSync, practicum, ltik: res.locals.ltik, ...extra });
 }
 
 /** Registers Fieldbook's launch, deep-linking and first grading routes on the ltijs app. */
@@ -87,7 +108,7 @@ export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger })
     try {
       const caller = callerFromToken(token);
       requireRole(caller, ['faculty', 'designer', 'coordinator']);
-      res.render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: res.locals.ltik, types: activityOptions(), values: { pointsPossible: 100 }, errors: {} });
+      res.render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: res.locals.ltik, types: activityOptions(), values: { pointsPossible: 100 }, practicum: presentPracticumPicker(), errors: {} });
     } catch (err) {
       next(err instanceof RoleClaimError ? badRequest('roles_claim_missing', err.message) : err);
     }
@@ -114,8 +135,11 @@ export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger })
         throw badRequest('not_deep_linking', 'This session did not start from the LMS “add activity” flow.');
       }
       const parsed = parseForm(deepLinkSchema, req.body);
-      if (!parsed.ok) {
-        res.status(400).render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: ltikOf(req, res), types: activityOptions(req.body.activityType), values: req.body, errors: parsed.errors });
+      // Practicum logs carry their rule settings; a failed form keeps every field typed.
+      const practicum = req.body.activityType === 'practicum-log' ? parseForm(practicumSettingsFormSchema, req.body) : null;
+      if (!parsed.ok || (practicum && !practicum.ok)) {
+        const errors = { ...(parsed.ok ? {} : parsed.errors), ...(practicum && !practicum.ok ? practicum.errors : {}) };
+        res.status(400).render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: ltikOf(req, res), types: activityOptions(req.body.activityType), values: req.body, practicum: presentPracticumPicker(req.body), errors });
         return;
       }
       const { activityType, title, pointsPossible } = parsed.value;
@@ -129,6 +153,7 @@ export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger })
         title,
         pointsPossible,
         createdBy: caller.sub,
+        settings: practicum?.ok ? settingsFromForm(practicum.value) : null,
       });
       const jwt = await lti.DeepLinking.createDeepLinkingMessage(
         token,
@@ -171,16 +196,49 @@ export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger })
         await renderLaunch(res, token, { scoreErrors: { scoreGiven: `At most ${scoreMaximum} points.` }, scoreValues: req.body }, roster);
         return;
       }
+      const key = gradeKeyFor(caller, activity);
+      if (!key) throw badRequest('no_resource_link', 'This launch names no activity or resource link to grade.');
+      const name = member.name || [member.given_name, member.family_name].filter(Boolean).join(' ') || member.user_id;
+      let sync;
       try {
-        await sendScoreNow(token, { ...parsed.value, scoreMaximum, label: activity?.title ?? (caller.resourceTitle || 'Fieldbook') });
+        ({ sync } = await sendScoreNow(token, {
+          ...parsed.value,
+          activityId: key,
+          userName: name,
+          isTestUser: member.roles.some((r) => TEST_USER_ROLE.test(r)),
+          scoreMaximum,
+          label: activity?.title ?? (caller.resourceTitle || 'Fieldbook'),
+        }));
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         res.status(err.status);
-        await renderLaunch(res, token, { scoreFailure: { name: member.name ?? member.user_id, reason: err.message }, scoreValues: req.body }, roster);
+        await renderLaunch(res, token, { scoreOutcome: { tone: 'danger', testId: 'score-failed', text: `The grade for ${name} could not be recorded: ${err.message}` }, scoreValues: req.body }, roster);
         return;
       }
-      logger.info({ iss: caller.iss, context: caller.contextId }, 'score sent');
-      await renderLaunch(res, token, { scoreSent: { name: member.name ?? member.user_id, points: parsed.value.scoreGiven, of: scoreMaximum } }, roster);
+      logger.info({ iss: caller.iss, context: caller.contextId, state: sync?.state }, 'grade recorded');
+      if (!sync) throw notFound('grade_sync_not_found', 'The grade could not be found after recording it.');
+      res.status(statusForOutcome(sync.state));
+      await renderLaunch(res, token, { scoreOutcome: presentGradeOutcome(sync) }, roster);
+    }),
+  );
+
+  router.post(
+    '/grades/retry',
+    wrap(async (req, res) => {
+      const caller = requireCaller(res);
+      requireRole(caller, ['faculty']);
+      const token = res.locals.token as LtiIdToken;
+      const parsed = parseForm(retrySchema, req.body);
+      if (!parsed.ok) throw badRequest('invalid_retry', parsed.errors.userSub ?? 'Choose whose grade to retry.');
+      const key = gradeKeyFor(caller, await findActivityForLaunch(caller));
+      if (!key) throw badRequest('no_resource_link', 'This launch names no activity or resource link to grade.');
+      await retryGradeSync(key, parsed.value.userSub);
+      if ((await sendGradeNow(key, parsed.value.userSub)) === null) kickGradeSender();
+      const sync = await getGradeSync(key, parsed.value.userSub);
+      if (!sync) throw notFound('grade_sync_not_found', 'There is no grade for this person in this activity.');
+      logger.info({ iss: caller.iss, context: caller.contextId, state: sync.state }, 'grade retried by faculty');
+      res.status(statusForOutcome(sync.state));
+      await renderLaunch(res, token, { scoreOutcome: presentGradeOutcome(sync) });
     }),
   );
 

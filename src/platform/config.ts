@@ -34,6 +34,16 @@ const configSchema = z
       clockSkewSeconds: z.coerce.number().int().min(0).max(300),
       /** Per client IP and instance, for login and launch each (in-memory token bucket); 0 turns it off. */
       rateLimitPerMinute: z.coerce.number().int().min(0).max(100_000).default(600),
+      /**
+       * Extra origins allowed to frame pages under /lti besides the registered platforms' issuer and
+       * auth endpoint origins (Canvas frames the tool from the school's instance domain, not its issuer).
+       * Space-separated in LTI_FRAME_ANCESTORS.
+       */
+      frameAncestors: z
+        .union([z.string(), z.array(z.string())])
+        .transform((v) => (Array.isArray(v) ? v : v.split(/\s+/)).map((o) => o.trim()).filter(Boolean))
+        .pipe(z.array(z.string().url('must be origins like https://school.instructure.com').transform((u) => new URL(u).origin)).max(100))
+        .default([]),
     }),
     sandbox: z.object({ enabled: booleanish }),
     mail: z.object({
@@ -41,6 +51,11 @@ const configSchema = z
       from: z.string().min(3),
     }),
     shutdownTimeoutMs: z.coerce.number().int().min(100).max(120000),
+    /**
+     * Compile each template once and keep it (express's 'view cache'). Unset: on in production only,
+     * so development picks up template edits without a restart. VIEW_CACHE=true for measurements.
+     */
+    viewCache: booleanish.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.env !== 'production') return;
@@ -106,10 +121,12 @@ export const ENV_VARIABLES: Record<string, string[]> = {
   LTI_COOKIE_SAMESITE: ['lti', 'cookieSameSite'],
   LTI_CLOCK_SKEW_SECONDS: ['lti', 'clockSkewSeconds'],
   LTI_RATE_LIMIT_PER_MINUTE: ['lti', 'rateLimitPerMinute'],
+  LTI_FRAME_ANCESTORS: ['lti', 'frameAncestors'],
   SANDBOX_ENABLED: ['sandbox', 'enabled'],
   SMTP_URL: ['mail', 'smtpUrl'],
   MAIL_FROM: ['mail', 'from'],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
+  VIEW_CACHE: ['viewCache'],
 };
 
 export interface LoadConfigOptions {

@@ -5,8 +5,12 @@ import { PROJECT_ROOT } from './paths';
 
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
 
-/** Handlebars escapes by default; templates must not use triple-stash on user text. */
-export function installViews(app: Express): void {
+/**
+ * Handlebars escapes by default; templates must not use triple-stash on user text.
+ * cache: compile each template (and partial) once per process instead of on every render;
+ * unset keeps express's default (on only when NODE_ENV=production).
+ */
+export function installViews(app: Express, options: { cache?: boolean } = {}): void {
   const hbs = create({
     extname: '.hbs',
     defaultLayout: 'main',
@@ -25,4 +29,5 @@ export function installViews(app: Express): void {
   app.engine('.hbs', hbs.engine);
   app.set('view engine', '.hbs');
   app.set('views', VIEWS_DIR);
+  if (options.cache !== undefined) app.set('view cache', options.cache);
 }

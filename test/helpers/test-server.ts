@@ -35,6 +35,9 @@ export async function startTestServer(): Promise<TestServer> {
       dataDir,
       mongodbUri: process.env.TEST_MONGODB_URI || null,
       logLevel: process.env.TEST_LOG_LEVEL || 'warn',
+      // The browser test opens the Sandbox on http://localhost:PORT so that the tool (127.0.0.1) is a
+      // third-party iframe; that origin must be allowed to frame /lti pages.
+      lti: { frameAncestors: [`http://localhost:${port}`] },
     },
   });
   const logger = createLogger(config);

@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ActivityModel } from '../../src/activities/activity.model';
+import { GradeOutboxModel } from '../../src/grading/outbox.model';
 import { LtiUserModel } from '../../src/lti/lti-user.model';
 import {
   addSandboxPerson,
   createSandboxCourse,
   createSandboxPlacement,
   getSandboxGrade,
+  getSandboxScores,
   getSandboxRejectedScores,
   type SandboxPersonView,
   type SandboxPlacementView,
@@ -115,20 +117,27 @@ describe('first launch, deep linking and a grade', () => {
     const res = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.candidate.sub, scoreGiven: '17.5', comment: 'Strong start' });
     expect(res.status, res.text).to.equal(200);
     expect(res.text).to.include('data-testid="score-sent"');
+    expect(res.text).to.match(/data-testid="grade-sync-row" data-user="[^"]+" data-state="sent"/);
     const grade = await getSandboxGrade(placed.lineItemId!, course.candidate.sub);
-    expect(grade).to.include({ scoreGiven: 17.5, scoreMaximum: 20 });
+    expect(grade).to.include({ scoreGiven: 17.5, scoreMaximum: 20, comment: 'Strong start' });
+    const outbox = await GradeOutboxModel.findOne({ activityId: placed.custom.activity_id, userSub: course.candidate.sub }).lean();
+    expect(outbox).to.include({ state: 'sent', version: 1, sentVersion: 1, sentScoreGiven: 17.5 });
   });
 
-  it('shows the LMS refusal when faculty grade the test student, and nothing reaches the gradebook', async () => {
+  it('keeps a grade for the LMS test student as skipped: never sent, nothing in the gradebook, no refused attempt', async () => {
     const placed = await placeActivity(course, 'Refused grade', 10);
     const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
     const res = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.testStudent.sub, scoreGiven: '5' });
-    expect(res.status).to.equal(502);
-    expect(res.text).to.include('data-testid="score-failed"');
-    expect(res.text).to.include('422');
+    expect(res.status, res.text).to.equal(200);
+    expect(res.text).to.include('data-testid="score-skipped"');
+    expect(decodeHtml(res.text)).to.include('LMS test user — no grade is sent');
+    expect(res.text).to.match(/data-testid="grade-sync-row" data-user="[^"]+" data-state="skipped"/);
+    const outbox = await GradeOutboxModel.findOne({ activityId: placed.custom.activity_id, userSub: course.testStudent.sub }).lean();
+    expect(outbox).to.include({ state: 'skipped', scoreGiven: 5, sentVersion: 0, attempts: 0 });
     expect(await getSandboxGrade(placed.lineItemId!, course.testStudent.sub)).to.equal(null);
+    expect(await getSandboxScores(placed.lineItemId!, course.testStudent.sub)).to.have.length(0);
     const rejected = await getSandboxRejectedScores(course.id);
-    expect(rejected.some((r) => (r as { userId?: string }).userId === course.testStudent.sub)).to.equal(true);
+    expect(rejected.some((r) => (r as { userId?: string }).userId === course.testStudent.sub)).to.equal(false);
   });
 
   it('validates the grade and keeps the input', async () => {
@@ -141,6 +150,7 @@ describe('first launch, deep linking and a grade', () => {
     const notMember = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: 'someone-else', scoreGiven: '1' });
     expect(notMember.status).to.equal(404);
     expect(await getSandboxGrade(placed.lineItemId!, course.candidate.sub)).to.equal(null);
+    expect(await GradeOutboxModel.countDocuments({ activityId: placed.custom.activity_id })).to.equal(0);
   });
 
   it('refuses grading to a candidate (403) and to a request without a session (401)', async () => {
@@ -151,6 +161,7 @@ describe('first launch, deep linking and a grade', () => {
     const anonymous = await request(testServer().baseUrl).post('/lti/scores').type('form').send({ userId: course.candidate.sub, scoreGiven: '10' });
     expect(anonymous.status).to.equal(401);
     expect(await getSandboxGrade(placed.lineItemId!, course.candidate.sub)).to.equal(null);
+    expect(await GradeOutboxModel.countDocuments({ activityId: placed.custom.activity_id })).to.equal(0);
   });
 
   it('a designer can place activities but sees no roster or grading', async () => {

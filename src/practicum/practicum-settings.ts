@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import frameworks from './standards-frameworks.json';
+import {
+  ACTIVITY_CATEGORIES,
+  DEFAULT_RULE_PACK,
+  FRAMEWORK_IDS,
+  GRADE_BANDS,
+  POPULATIONS,
+  RULE_PACK_IDS,
+  rulePack,
+  type ActivityCategory,
+  type GradeBand,
+  type Population,
+  type RulePack,
+} from './rule-packs';
+
+const categoryIds = Object.keys(ACTIVITY_CATEGORIES) as [ActivityCategory, ...ActivityCategory[]];
+const bandIds = Object.keys(GRADE_BANDS) as [GradeBand, ...GradeBand[]];
+const populationIds = Object.keys(POPULATIONS) as [Population, ...Population[]];
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date (YYYY-MM-DD).').refine((v) => !Number.isNaN(Date.parse(v)), 'Use a real date.');
+
+export const GRADING_MODES = { completion: 'Completion (computed from approved hours)', 'faculty-score': 'Faculty score' } as const;
+
+/** What a practicum-log activity stores in Activity.settings. */
+export const practicumSettingsSchema = z.object({
+  rulePackId: z.enum(RULE_PACK_IDS),
+  requiredHours: z.number().min(0).max(5000),
+  categoryMinimums: z.array(z.object({ category: z.enum(categoryIds), minimumHours: z.number().min(0).max(5000) })),
+  requiredSettings: z.object({
+    minDistinctSites: z.number().int().min(0).max(50),
+    gradeBands: z.array(z.enum(bandIds)),
+    populations: z.array(z.enum(populationIds)),
+  }),
+  frameworkId: z.enum(FRAMEWORK_IDS),
+  termStart: isoDate.nullable(),
+  termEnd: isoDate.nullable(),
+  gradingMode: z.enum(['completion', 'faculty-score']),
+});
+export type PracticumSettings = z.infer<typeof practicumSettingsSchema>;
+
+export function defaultSettings(packId: string = DEFAULT_RULE_PACK): PracticumSettings {
+  const pack = rulePack(packId);
+  return {
+    rulePackId: pack.id as PracticumSettings['rulePackId'],
+    requiredHours: pack.requiredHours,
+    categoryMinimums: pack.categoryMinimums.map((c) => ({ ...c })),
+    requiredSettings: { ...pack.requiredSettings, gradeBands: [...pack.requiredSettings.gradeBands], populations: [...pack.requiredSettings.populations] },
+    frameworkId: pack.frameworkId,
+    termStart: null,
+    termEnd: null,
+    gradingMode: 'completion',
+  };
+}
+
+/** Settings of a stored activity; activities placed before settings existed get the defaults. */
+export function readSettings(stored: unknown): PracticumSettings {
+  const parsed = practicumSettingsSchema.safeParse(stored);
+  return parsed.success ? parsed.data : defaultSettings();
+}
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalNumber = (message: string) => z.preprocess(blankToUndefined, z.coerce.number({ invalid_type_error: message }).min(0, 'Cannot be negative.').max(5000, 'At most 5,000.').optional());
+const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+
+/**
+ * The picker's practicum fieldset. Every field is optional: a blank field takes the rule pack's
+ * default, so a placement that only names a title and points still gets a complete rule set.
+ */
+export const practicumSettingsFormSchema = z
+  .object({
+    rulePackId: z.preprocess(blankToUndefined, z.enum(RULE_PACK_IDS, { errorMap: () => ({ message: 'Choose a rule pack.' }) }).default(DEFAULT_RULE_PACK)),
+    requiredHours: optionalNumber('Required hours must be a number.'),
+    minDistinctSites: z.preprocess(blankToUndefined, z.coerce.number({ invalid_type_error: 'Enter a whole number.' }).int('Enter a whole number.').min(0, 'Cannot be negative.').max(50, 'At most 50.').optional()),
+    gradeBands: list(z.enum(bandIds, { errorMap: () => ({ message: 'Unknown grade band.' }) })),
+    populations: list(z.enum(populationIds, { errorMap: () => ({ message: 'Unknown population.' }) })),
+    frameworkId: z.preprocess(blankToUndefined, z.enum(FRAMEWORK_IDS, { errorMap: () => ({ message: 'Choose a standards framework.' }) }).optional()),
+    termStart: z.preprocess(blankToUndefined, isoDate.optional()),
+    termEnd: z.preprocess(blankToUndefined, isoDate.optional()),
+    gradingMode: z.preprocess(blankToUndefined, z.enum(['completion', 'faculty-score'], { errorMap: () => ({ message: 'Choose how the activity is graded.' }) }).default('completion')),
+    ...Object.fromEntries(categoryIds.map((c) => [`min_${c}`, optionalNumber('Minimum hours must be a number.')])),
+  })
+  .refine((v) => !v.termStart || !v.termEnd || v.termStart <= v.termEnd, { message: 'The term must end after it starts.', path: ['termEnd'] });
+
+/** Turns the validated picker form into stored settings, filling blanks from the rule pack. */
+export function settingsFromForm(form: z.infer<typeof practicumSettingsFormSchema>): PracticumSettings {
+  const base = defaultSettings(form.rulePackId);
+  const values = form as unknown as Record<string, number | undefined>;
+  const byCategory = new Map(base.categoryMinimums.map((c) => [c.category, c.minimumHours]));
+  for (const c of categoryIds) {
+    const typed = values[`min_${c}`];
+    if (typed !== undefined) byCategory.set(c, typed);
+  }
+  return {
+    ...base,
+    requiredHours: form.requiredHours ?? base.requiredHours,
+    categoryMinimums: [...byCategory].filter(([, h]) => h > 0).map(([category, minimumHours]) => ({ category, minimumHours })),
+    requiredSettings: {
+      minDistinctSites: form.minDistinctSites ?? base.requiredSettings.minDistinctSites,
+      // Checked boxes add to the pack's settings; the pack's own stay required.
+      gradeBands: [...new Set([...base.requiredSettings.gradeBands, ...form.gradeBands])],
+      populations: [...new Set([...base.requiredSettings.populations, ...form.populations])],
+    },
+    frameworkId: form.frameworkId ?? base.frameworkId,
+    termStart: form.termStart ?? null,
+    termEnd: form.termEnd ?? null,
+    gradingMode: form.gradingMode,
+  };
+}
+
+export interface StandardElement {
+  id: string;
+  label: string;
+}
+
+/** The standards (and named components) of a framework, as candidates pick them on an entry. */
+export function frameworkElements(frameworkId: string): StandardElement[] {
+  const fw = (frameworks as Record<string, { standards: { id: string; title: string; components?: string[] }[] }>)[frameworkId];
+  if (!fw) return [];
+  const out: StandardElement[] = [];
+  for (const s of fw.standards) {
+    out.push({ id: s.id, label: `${s.id}. ${s.title}` });
+    for (const c of s.components ?? []) {
+      const [id, ...rest] = c.split(' ');
+      out.push({ id, label: rest.length ? `${id} ${rest.join(' ')}` : id });
+    }
+  }
+  return out;
+}
+
+export function frameworkTitle(frameworkId: string): string {
+  return (frameworks as Record<string, { title: string }>)[frameworkId]?.title ?? frameworkId;
+}
+
+/** The pack with the activity's own edits applied: what progress is measured against. */
+export function effectiveRules(settings: PracticumSettings): RulePack {
+  const pack = rulePack(settings.rulePackId);
+  return { ...pack, requiredHours: settings.requiredHours, categoryMinimums: settings.categoryMinimums, requiredSettings: settings.requiredSettings, frameworkId: settings.frameworkId };
+}

@@ -1,0 +1,96 @@
+/** Loads what one caller's practicum screen shows, scoped by the policy, and builds its view model. */
+import type { Activity } from '../activities/activity.model';
+import type { Caller } from '../lti/caller';
+import type { FieldErrors } from '../platform/validate';
+import { PracticumAuditModel } from './practicum-audit.model';
+import { PracticumEntryModel } from './practicum-entry.model';
+import { PracticumProgressModel } from './practicum-progress.model';
+import { effectiveRules, frameworkTitle, readSettings } from './practicum-settings';
+import { listSites } from './practicum-sites.service';
+import { entryScope, viewFor } from './practicum.policy';
+import { entryFormValues, presentCohortRow, presentEntry, presentEntryForm, presentProgress, STATUS_LABELS } from './practicum.presenter';
+import type { BatchResult } from './practicum.service';
+import { toProgressEntry } from './progress-store';
+import { computeProgress } from './progress.service';
+
+export interface PageOptions {
+  ltik: string;
+  today: string;
+  filter?: { status?: string; candidate?: string };
+  form?: { values: Record<string, unknown>; errors: FieldErrors };
+  editEntryId?: string;
+  flash?: { tone: 'success' | 'danger' | 'warning'; text: string } | null;
+  batch?: BatchResult | null;
+}
+
+export function todayIso(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+export async function buildPracticumPage(caller: Caller, activity: Activity, options: PageOptions) {
+  const view = viewFor(caller, activity);
+  const settings = readSettings(activity.settings);
+  const rules = effectiveRules(settings);
+  const base = {
+    ltik: options.ltik,
+    view,
+    isCandidate: view === 'candidate',
+    isFaculty: view === 'faculty',
+    isMentor: view === 'mentor',
+    isCoordinator: view === 'coordinator',
+    isNone: view === 'none',
+    flash: options.flash ?? null,
+    batchFailures: (options.batch?.failed ?? []).map((f) => ({ id: f.id, message: f.message, fields: Object.values(f.fields ?? {}).join(' ') })),
+    rules: { packName: rules.name, packLabel: `Program defaults based on ${rules.source}`, requiredHours: rules.requiredHours, framework: frameworkTitle(settings.frameworkId), term: settings.termStart && settings.termEnd ? `${settings.termStart} to ${settings.termEnd}` : null, gradingMode: settings.gradingMode },
+  };
+  if (view === 'none') return base;
+  const scope = entryScope(caller, activity);
+
+  if (view === 'candidate') {
+    const entries = await PracticumEntryModel.find(scope).sort({ date: -1, createdAt: -1 }).limit(500).lean();
+    const summary = computeProgress(entries.map(toProgressEntry), rules, { start: settings.termStart, end: settings.termEnd }, options.today);
+    const editing = options.editEntryId ? entries.find((e) => String(e._id) === options.editEntryId && (e.status === 'draft' || e.status === 'returned')) : undefined;
+    const values = options.form?.values ?? (editing ? entryFormValues(editing) : {});
+    return {
+      ...base,
+      entries: entries.map((e) => presentEntry(e, view)),
+      hasSubmittable: entries.some((e) => e.status === 'draft' || e.status === 'returned'),
+      progress: presentProgress(summary, rules, new Map(entries.map((e) => [String(e._id), e.date ?? '']))),
+      form: presentEntryForm(settings, values, options.form?.errors ?? {}, await listSites(caller.iss, caller.sub)),
+    };
+  }
+
+  const status = options.filter?.status;
+  const candidate = options.filter?.candidate;
+  const defaultStatuses = view === 'mentor' ? ['submitted'] : ['submitted', 'verified'];
+  const query: Record<string, unknown> = { ...scope, ...(status ? { status } : { status: { $in: defaultStatuses } }) };
+  if (view === 'mentor' && status === 'draft') query.status = { $in: [] };
+  if (candidate) query.candidateSub = view === 'mentor' && !caller.menteeSubs.includes(candidate) ? { $in: [] } : candidate;
+  const entries = await PracticumEntryModel.find(query).sort({ date: 1, createdAt: 1 }).limit(500).lean();
+  const progressScope = view === 'mentor' ? { activityId: activity._id, candidateSub: { $in: caller.menteeSubs } } : { activityId: activity._id };
+  const cohort = (await PracticumProgressModel.find(progressScope).sort({ candidateName: 1 }).limit(1000).lean()).map((p) => presentCohortRow(p, rules));
+  return {
+    ...base,
+    entries: entries.map((e) => presentEntry(e, view)),
+    cohort,
+    canAct: view === 'faculty' || view === 'mentor',
+    filter: {
+      statuses: Object.entries(STATUS_LABELS)
+        .filter(([s]) => view !== 'mentor' || s !== 'draft')
+        .map(([value, s]) => ({ value, label: s.label, selected: value === status })),
+      candidates: cohort.map((c) => ({ value: c.candidateSub, label: c.name, selected: c.candidateSub === candidate })),
+      description: status ? STATUS_LABELS[status]?.label : view === 'mentor' ? 'Awaiting your verification' : 'Awaiting review',
+    },
+  };
+}
+
+/** The audit trail of one entry the caller may see (scope applied). */
+export async function loadEntryWithTrail(caller: Caller, activity: Activity, entryId: string) {
+  const entry = await PracticumEntryModel.findOne({ ...entryScope(caller, activity), _id: entryId }).lean();
+  if (!entry) return null;
+  const trail = await PracticumAuditModel.find({ entryId: entry._id }).sort({ version: 1 }).lean();
+  return {
+    entry: presentEntry(entry, viewFor(caller, activity)),
+    trail: trail.map((t) => ({ from: STATUS_LABELS[t.from]?.label ?? t.from, to: STATUS_LABELS[t.to]?.label ?? t.to, who: t.actor?.name || t.actor?.email || t.actor?.sub || '', role: t.actor?.role ?? '', comment: t.comment ?? '', at: t.at.toISOString().slice(0, 16).replace('T', ' ') })),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Who may see and change practicum entries. Coarse role gates sit on the routes; these per-record
+ * rules decide each entry, and entryScope turns the same rules into list queries so a list is never
+ * loaded wider than the caller may see.
+ */
+import type { Types } from 'mongoose';
+import type { Caller } from '../lti/caller';
+import { forbidden } from '../platform/errors';
+import type { ActorRole } from './practicum.transitions';
+
+interface EntryRef {
+  activityId: Types.ObjectId | string;
+  iss: string;
+  contextId: string | null;
+  candidateSub: string;
+}
+
+interface ActivityRef {
+  _id: Types.ObjectId | string;
+  iss: string;
+  contextId: string | null;
+}
+
+/** An external mentor acting through a signed link (src/access/**); its scope names the candidates. */
+export interface ExternalActor {
+  kind: 'external';
+  email: string;
+  name: string;
+  scope: { activityId: string; candidateSubs: string[] };
+}
+
+export type PracticumActor = { kind: 'lti'; caller: Caller } | ExternalActor;
+
+export function isOwner(caller: Caller, entry: EntryRef): boolean {
+  return caller.iss === entry.iss && caller.sub === entry.candidateSub;
+}
+
+export function isMentorOf(actor: PracticumActor, entry: EntryRef): boolean {
+  if (actor.kind === 'external') return actor.scope.activityId === String(entry.activityId) && actor.scope.candidateSubs.includes(entry.candidateSub);
+  const c = actor.caller;
+  return c.roles.includes('mentor') && c.iss === entry.iss && c.contextId === entry.contextId && c.menteeSubs.includes(entry.candidateSub);
+}
+
+export function teachesCourse(caller: Caller, record: { iss: string; contextId: string | null }): boolean {
+  return caller.roles.includes('faculty') && caller.iss === record.iss && record.contextId !== null && caller.contextId === record.contextId;
+}
+
+/** Coordinators see (never change) every practicum of their platform's programs. */
+export function coordinatesProgram(caller: Caller, record: { iss: string }): boolean {
+  return caller.roles.includes('coordinator') && caller.iss === record.iss;
+}
+
+export type PracticumView = 'faculty' | 'coordinator' | 'mentor' | 'candidate' | 'none';
+
+/** Which practicum screen a caller gets for an activity; the most capable role wins. */
+export function viewFor(caller: Caller, activity: ActivityRef): PracticumView {
+  if (teachesCourse(caller, activity)) return 'faculty';
+  if (coordinatesProgram(caller, activity)) return 'coordinator';
+  if (caller.roles.includes('mentor') && caller.iss === activity.iss && caller.contextId === activity.contextId) return 'mentor';
+  if (caller.roles.includes('candidate') && caller.iss === activity.iss) return 'candidate';
+  return 'none';
+}
+
+/** The role a caller acts in when changing entries of this activity (null: may change none). */
+export function actorRoleFor(caller: Caller, activity: ActivityRef): ActorRole | null {
+  const view = viewFor(caller, activity);
+  return view === 'faculty' || view === 'mentor' || view === 'candidate' ? view : null;
+}
+
+/** The entries of an activity a caller may list, as a query filter. */
+export function entryScope(caller: Caller, activity: ActivityRef): Record<string, unknown> {
+  const base = { activityId: activity._id, iss: activity.iss };
+  switch (viewFor(caller, activity)) {
+    case 'faculty':
+    case 'coordinator':
+      return base;
+    case 'mentor':
+      return { ...base, candidateSub: { $in: caller.menteeSubs }, status: { $ne: 'draft' } };
+    case 'candidate':
+      return { ...base, candidateSub: caller.sub };
+    default:
+      throw forbidden('practicum_not_allowed', 'Your role in this course does not give access to practicum logs.');
+  }
+}
+
+/** Per-record check before a change; throws 403 when the actor may not act on this entry. */
+export function authorizeEntry(actor: PracticumActor, role: ActorRole, entry: EntryRef): void {
+  const allowed =
+    role === 'candidate' ? actor.kind === 'lti' && isOwner(actor.caller, entry) : role === 'mentor' ? isMentorOf(actor, entry) : actor.kind === 'lti' && teachesCourse(actor.caller, entry);
+  if (!allowed) throw forbidden('practicum_entry_forbidden', 'You cannot change this entry.');
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { FieldErrors } from '../platform/validate';
+import { ACTIVITY_CATEGORIES, GRADE_BANDS, POPULATIONS } from './rule-packs';
+
+const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'Unknown entry.');
+const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+const text = (max: number, name: string) => z.string().trim().max(max, `Keep the ${name} under ${max.toLocaleString('en-US')} characters.`).optional().default('');
+
+/**
+ * An entry as typed. Everything may be blank (a draft keeps whatever was typed); what is typed
+ * must be well-formed. Completeness is checked only on submit (missingForSubmit).
+ */
+export const entryFormSchema = z.object({
+  entryId: z.preprocess(blank, objectId.optional()),
+  version: z.preprocess(blank, z.coerce.number().int().min(1).optional()),
+  intent: z.enum(['draft', 'submit']).default('draft'),
+  date: z.preprocess(blank, z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date (YYYY-MM-DD).').refine((v) => !Number.isNaN(Date.parse(v)), 'Use a real date.').optional()),
+  hours: z.preprocess(blank, z.coerce.number({ invalid_type_error: 'Hours must be a number, e.g. 1.5.' }).min(0, 'Hours cannot be negative.').max(24, 'At most 24 hours in one entry.').optional()),
+  siteId: z.preprocess(blank, z.string().regex(/^[a-f0-9]{24}$/, 'Unknown site.').optional()),
+  siteName: text(200, 'site name'),
+  siteDistrict: text(200, 'district'),
+  gradeBand: z.preprocess(blank, z.enum(Object.keys(GRADE_BANDS) as [string, ...string[]], { errorMap: () => ({ message: 'Choose a level.' }) }).optional()),
+  populations: list(z.enum(Object.keys(POPULATIONS) as [string, ...string[]], { errorMap: () => ({ message: 'Unknown population.' }) })),
+  category: z.preprocess(blank, z.enum(Object.keys(ACTIVITY_CATEGORIES) as [string, ...string[]], { errorMap: () => ({ message: 'Choose a category.' }) }).optional()),
+  standards: list(z.string().max(40)),
+  description: text(4000, 'description'),
+  reflection: text(8000, 'reflection'),
+  mentorName: text(200, 'mentor name'),
+  mentorEmail: z.preprocess(blank, z.string().trim().email('Enter the mentor’s email address.').max(320).optional()),
+});
+export type EntryForm = z.infer<typeof entryFormSchema>;
+
+/** What an entry still lacks before it can be submitted (per-field messages). */
+export function missingForSubmit(entry: { date: string | null; minutes: number; site: { name: string; gradeBand: string | null }; category: string | null; standards: string[]; description: string }, today: string): FieldErrors {
+  const errors: FieldErrors = {};
+  if (!entry.date) errors.date = 'Add the date.';
+  else if (entry.date > today) errors.date = 'The date is in the future.';
+  if (!(entry.minutes > 0)) errors.hours = 'Add how long you worked.';
+  if (!entry.site.name.trim()) errors.siteName = 'Add the site.';
+  if (!entry.site.gradeBand) errors.gradeBand = 'Choose the level.';
+  if (!entry.category) errors.category = 'Choose a category.';
+  if (entry.standards.length === 0) errors.standards = 'Tag at least one standard this evidences.';
+  if (entry.description.trim().length < 10) errors.description = 'Describe what you did (at least 10 characters).';
+  return errors;
+}
+
+/** "id:version" pairs from a batch form's checkboxes; the version guards against stale pages. */
+export const batchSchema = z.object({
+  entries: list(z.string().regex(/^[a-f0-9]{24}:\d{1,9}$/, 'Select entries from the list.')).pipe(z.array(z.string()).min(1, 'Select at least one entry.').max(200, 'At most 200 entries at once.')),
+  comment: text(2000, 'comment'),
+});
+
+export function parseBatch(values: string[]): { id: string; version: number }[] {
+  return values.map((v) => {
+    const [id, version] = v.split(':');
+    return { id, version: Number(version) };
+  });
+}
+
+export const returnSchema = batchSchema.extend({ comment: z.string().trim().min(1, 'Say what needs to change.').max(2000, 'Keep the comment under 2,000 characters.') });
+
+export const queueFilterSchema = z.object({
+  status: z.preprocess(blank, z.enum(['draft', 'submitted', 'verified', 'approved', 'returned']).optional()),
+  candidate: z.preprocess(blank, z.string().max(255).optional()),
+});

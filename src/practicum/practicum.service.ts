@@ -1,0 +1,206 @@
+/**
+ * Practicum-log use cases. No req/res here: routes pass the activity, the actor and validated input.
+ * Every status change is one conditional single-document update (status + version in the filter,
+ * made single-winner on FerretDB by a version claim: practicum-claim.ts), followed by the audit
+ * record and the progress $inc — see progress-store.ts for the crash window.
+ */
+import { Types } from 'mongoose';
+import type { Activity } from '../activities/activity.model';
+import { conflict, notFound } from '../platform/errors';
+import type { FieldErrors } from '../platform/validate';
+import { PracticumEntryModel, type EntryStatus, type PracticumEntry } from './practicum-entry.model';
+import { gradeChangeFor, type PracticumGradeChange } from './practicum-grade';
+import { PracticumProgressModel } from './practicum-progress.model';
+import { effectiveRules, readSettings } from './practicum-settings';
+import { authorizeEntry, type PracticumActor } from './practicum.policy';
+import { missingForSubmit, type EntryForm } from './practicum.schemas';
+import { allowedFrom, type ActorRole, type TransitionAction } from './practicum.transitions';
+import { applyProgress, clearPending, toIncShape, toProgressEntry, transitionIncrements, writeAudit } from './progress-store';
+import { computeProgress } from './progress.service';
+import { rememberSite, resolveSite } from './practicum-sites.service';
+import { underClaim } from './practicum-claim';
+
+export interface PracticumContext {
+  activity: Activity;
+  actor: PracticumActor;
+  role: ActorRole;
+  /** YYYY-MM-DD in the program's time zone. */
+  today: string;
+  /** Receives completion-grade changes (the grade outbox once it exists). */
+  onGradeChange?: (change: PracticumGradeChange) => Promise<void>;
+}
+
+export type FailureReason = 'not-found' | 'forbidden' | 'wrong-status' | 'incomplete' | 'stale';
+
+export interface BatchResult {
+  done: string[];
+  failed: { id: string; reason: FailureReason; message: string; fields?: FieldErrors }[];
+  gradeChanges: PracticumGradeChange[];
+}
+
+function actorRecord(ctx: PracticumContext) {
+  const a = ctx.actor;
+  return a.kind === 'lti' ? { kind: 'lti', sub: a.caller.sub, email: a.caller.email || null, name: a.caller.name, role: ctx.role } : { kind: 'external', sub: null, email: a.email, name: a.name, role: ctx.role };
+}
+
+function candidateOf(ctx: PracticumContext) {
+  if (ctx.actor.kind !== 'lti') throw notFound('practicum_entry_not_found', 'Only candidates keep practicum entries.');
+  return ctx.actor.caller;
+}
+
+/**
+ * Creates or updates the candidate's entry. Drafts save whatever is typed (no completeness check);
+ * editing a returned entry brings it back to draft.
+ */
+export async function saveDraft(ctx: PracticumContext, form: EntryForm): Promise<PracticumEntry> {
+  const caller = candidateOf(ctx);
+  const site = await resolveSite(caller.iss, caller.sub, form);
+  const fields = {
+    date: form.date ?? null,
+    minutes: form.hours === undefined ? 0 : Math.round(form.hours * 60),
+    site,
+    category: form.category ?? null,
+    standards: [...new Set(form.standards)],
+    description: form.description,
+    reflection: form.reflection,
+    mentor: { sub: null, email: form.mentorEmail ?? null, name: form.mentorName },
+  };
+  const now = new Date();
+  const key = { activityId: ctx.activity._id, iss: ctx.activity.iss, contextId: ctx.activity.contextId ?? null, candidateSub: caller.sub, candidateName: caller.name };
+  if (site.name) await rememberSite(caller.iss, caller.sub, site);
+
+  if (!form.entryId) {
+    const created = await PracticumEntryModel.create({ ...key, ...fields, status: 'draft', progressPending: true });
+    await applyProgress(key, transitionIncrements(null, toIncShape(created)), now);
+    await clearPending(created._id, created.version);
+    return created.toObject();
+  }
+
+  const before = await PracticumEntryModel.findOne({ _id: form.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean();
+  if (!before) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours.');
+  authorizeEntry(ctx.actor, 'candidate', before);
+  const version = form.version ?? before.version;
+  const transition = before.status === 'draft' ? null : { from: before.status, to: 'draft', actor: actorRecord(ctx), comment: '', at: now };
+  const updated = await underClaim(before._id, version, () =>
+    PracticumEntryModel.findOneAndUpdate(
+      { _id: before._id, version, status: { $in: allowedFrom('edit', 'candidate', rulesOf(ctx)) } },
+      { $set: { ...fields, status: 'draft', progressPending: true, ...(transition ? { lastTransition: transition } : {}) }, $inc: { version: 1 } },
+      { new: true },
+    )
+      .lean()
+      .exec(),
+  );
+  if (!updated) {
+    throw conflict('practicum_entry_changed', before.status === 'draft' || before.status === 'returned' ? 'This entry changed in another window; reload to see the latest version.' : 'This entry was already submitted and can no longer be edited.');
+  }
+  if (transition) await writeAudit({ entryId: updated._id, activityId: ctx.activity._id, candidateSub: caller.sub, version: updated.version, ...transition });
+  await applyProgress(key, transitionIncrements(toIncShape(before), toIncShape(updated)), now);
+  await clearPending(updated._id, updated.version);
+  return updated;
+}
+
+function rulesOf(ctx: PracticumContext) {
+  return { requiresMentorVerification: effectiveRules(readSettings(ctx.activity.settings)).requiresMentorVerification };
+}
+
+const TO: Record<Exclude<TransitionAction, 'edit'>, EntryStatus> = { submit: 'submitted', verify: 'verified', approve: 'approved', return: 'returned' };
+
+/**
+ * Applies one action to many entries. Each entry is its own atomic step: one failing (stale
+ * version, wrong status, incomplete, not allowed) never blocks the others.
+ */
+export async function transitionEntries(ctx: PracticumContext, action: Exclude<TransitionAction, 'edit'>, items: { id: string; version: number }[], comment = ''): Promise<BatchResult> {
+  const result: BatchResult = { done: [], failed: [], gradeChanges: [] };
+  const from = allowedFrom(action, ctx.role, rulesOf(ctx));
+  const touched = new Set<string>();
+  const ids = items.map((i) => i.id).filter((id) => Types.ObjectId.isValid(id));
+  const loaded = await PracticumEntryModel.find({ _id: { $in: ids }, activityId: ctx.activity._id }).lean();
+  const byId = new Map(loaded.map((e) => [String(e._id), e]));
+  for (const item of items) {
+    const before = byId.get(item.id);
+    if (!before) {
+      result.failed.push({ id: item.id, reason: 'not-found', message: 'Not found in this activity.' });
+      continue;
+    }
+    try {
+      authorizeEntry(ctx.actor, ctx.role, before);
+    } catch (err) {
+      result.failed.push({ id: item.id, reason: 'forbidden', message: (err as Error).message });
+      continue;
+    }
+    if (!from.includes(before.status)) {
+      result.failed.push({ id: item.id, reason: 'wrong-status', message: `An entry that is ${before.status} cannot be ${action === 'return' ? 'returned' : `${action}${action.endsWith('e') ? 'd' : 'ed'}`} by you.` });
+      continue;
+    }
+    if (action === 'submit') {
+      const missing = missingForSubmit({ ...before, date: before.date ?? null, category: before.category ?? null, site: { name: before.site?.name ?? '', gradeBand: before.site?.gradeBand ?? null } }, ctx.today);
+      if (Object.keys(missing).length) {
+        result.failed.push({ id: item.id, reason: 'incomplete', message: 'Complete the entry before submitting it.', fields: missing });
+        continue;
+      }
+    }
+    const now = new Date();
+    const to = TO[action];
+    const transition = { from: before.status, to, actor: actorRecord(ctx), comment, at: now };
+    const roleStamp = action === 'verify' ? { verifiedBy: transition.actor.sub ?? transition.actor.email } : action === 'approve' ? { approvedBy: transition.actor.sub } : action === 'submit' ? { submittedAt: now } : {};
+    const returned = action === 'return' ? { returned: { by: transition.actor.name || transition.actor.sub, comment, at: now } } : {};
+    const updated = await underClaim(before._id, item.version, () =>
+      PracticumEntryModel.findOneAndUpdate(
+        { _id: before._id, version: item.version, status: { $in: from } },
+        { $set: { status: to, progressPending: true, lastTransition: transition, ...roleStamp, ...returned }, $inc: { version: 1 } },
+        { new: true },
+      )
+        .lean()
+        .exec(),
+    );
+    if (!updated) {
+      result.failed.push({ id: item.id, reason: 'stale', message: 'This entry changed since the page was loaded; reload and try again.' });
+      continue;
+    }
+    await writeAudit({ entryId: updated._id, activityId: ctx.activity._id, candidateSub: updated.candidateSub, version: updated.version, ...transition });
+    await applyProgress(
+      { activityId: ctx.activity._id, iss: updated.iss, contextId: updated.contextId ?? null, candidateSub: updated.candidateSub, candidateName: updated.candidateName ?? '' },
+      transitionIncrements(toIncShape(before), toIncShape(updated)),
+      now,
+    );
+    await clearPending(updated._id, updated.version);
+    result.done.push(item.id);
+    if (before.status === 'approved' || to === 'approved') touched.add(updated.candidateSub);
+  }
+  for (const sub of touched) {
+    const change = await refreshGrade(ctx, sub);
+    if (change) result.gradeChanges.push(change);
+  }
+  return result;
+}
+
+/** Recomputes a candidate's completion grade; stores it and hands a change to the outbox. */
+export async function refreshGrade(ctx: PracticumContext, candidateSub: string): Promise<PracticumGradeChange | null> {
+  const settings = readSettings(ctx.activity.settings);
+  const entries = await PracticumEntryModel.find({ activityId: ctx.activity._id, candidateSub }).lean();
+  const summary = computeProgress(entries.map(toProgressEntry), effectiveRules(settings), { start: settings.termStart, end: settings.termEnd }, ctx.today);
+  const progress = await PracticumProgressModel.findOne({ activityId: ctx.activity._id, candidateSub }).lean();
+  const previousScore = progress?.grade?.scoreGiven ?? null;
+  const change = gradeChangeFor({ activity: ctx.activity, settings, summary, candidateSub, previousScore });
+  if (!change) return null;
+  // Conditional on the score we read: two approvals racing record one change each, never a lost one.
+  const stored = await PracticumProgressModel.updateOne(
+    { activityId: ctx.activity._id, candidateSub, 'grade.scoreGiven': previousScore },
+    { $set: { 'grade.scoreGiven': change.scoreGiven, 'grade.scoreMaximum': change.scoreMaximum, 'grade.computedAt': new Date() } },
+  );
+  if (stored.matchedCount === 0) return null;
+  if (ctx.onGradeChange) await ctx.onGradeChange(change);
+  return change;
+}
+
+type Items = { id: string; version: number }[];
+/** Candidate: submit drafts / returned entries (each validated fully, per-entry errors). */
+export const submitEntries = (ctx: PracticumContext, items: Items) => transitionEntries(ctx, 'submit', items);
+/** Mentor (LTI or external link): verify mentees' submitted entries in a batch. */
+export const verifyEntries = (ctx: PracticumContext, items: Items, comment = '') => transitionEntries(ctx, 'verify', items, comment);
+/** Faculty: approve verified (or, when the pack needs no mentor, submitted) entries in a batch. */
+export const approveEntries = (ctx: PracticumContext, items: Items, comment = '') => transitionEntries(ctx, 'approve', items, comment);
+/** Mentor or faculty: return entries with a comment. */
+export const returnEntries = (ctx: PracticumContext, items: Items, comment: string) => transitionEntries(ctx, 'return', items, comment);
+/** Candidate: editing a returned entry is saving it as a draft again. */
+export const editReturned = saveDraft;
