@@ -15,9 +15,11 @@ import { PROJECT_ROOT } from './platform/paths';
 import { createErrorHandler, notFoundHandler } from './platform/error-handler';
 import { createHealthRouter } from './platform/health.routes';
 import type { Logger } from './platform/logger';
+import type { Mailer } from './platform/mailer';
 import { installViews } from './platform/views';
 import { createSandboxRouter } from './sandbox/sandbox.routes';
 import { createAccessRouter } from './access/access.routes';
+import { createMentorAccessRouter } from './practicum/practicum-mentor.routes';
 import { redactUrlTokens } from './platform/redact';
 
 export function redactLtik(url: string): string {
@@ -29,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   /** Read by the health endpoint; flipped by the listener on shutdown. */
   lifecycle: { isShuttingDown: boolean; startedAt: Date; version: string };
+  /** Created once at startup (bootstrap.ts); routes that send mail receive it. */
+  mailer: Mailer;
 }
 
 /**
@@ -98,7 +102,7 @@ export function createApp(deps: AppDeps): Express {
   // Pages under /lti may only be framed by registered platforms (and LTI_FRAME_ANCESTORS).
   app.use(LTI_MOUNT, restrictFrameAncestors({ config, logger }));
   installLaunchRoutes({ config, logger });
-  installPracticumRoutes({ config, logger });
+  installPracticumRoutes({ config, logger, mailer: deps.mailer });
   // Our own login/launch validation runs first; ltijs only sees requests it passed.
   app.use(LTI_MOUNT, createLtiGuard({ config, logger }));
   app.use(LTI_MOUNT, lti.app);
@@ -108,7 +112,7 @@ export function createApp(deps: AppDeps): Express {
     res.render('home', { title: 'Fieldbook', publicUrl: config.publicUrl });
   });
 
-  app.use('/access', createAccessRouter({ config, logger }));
+  app.use('/access', createAccessRouter({ config, logger, screens: [createMentorAccessRouter({ config, logger })] }));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger, config.env === 'production'));
   return app;

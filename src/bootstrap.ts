@@ -7,6 +7,7 @@ import { setupLti } from './lti/provider';
 import type { AppConfig } from './platform/config';
 import { startDatabase, type DatabaseHandle } from './platform/database/database';
 import type { Logger } from './platform/logger';
+import { createMailer, swappableMailer, type SwappableMailer } from './platform/mailer';
 import { PROJECT_ROOT } from './platform/paths';
 import { ensureSandboxReady } from './sandbox/sandbox.service';
 import { sandboxIdentity } from './sandbox/sandbox.identity';
@@ -17,6 +18,8 @@ export interface Fieldbook {
   app: Express;
   database: DatabaseHandle;
   lifecycle: AppDeps['lifecycle'];
+  /** The one outgoing mailer (SMTP, or the Sandbox outbox in development and tests). */
+  mailer: SwappableMailer;
 }
 
 /**
@@ -42,8 +45,9 @@ export async function startFieldbook(config: AppConfig, logger: Logger): Promise
       });
     }
     const lifecycle = { isShuttingDown: false, startedAt: new Date(), version };
-    const app = createApp({ config, logger, lifecycle });
-    return { app, database, lifecycle };
+    const mailer = swappableMailer(createMailer(config, logger));
+    const app = createApp({ config, logger, lifecycle, mailer });
+    return { app, database, lifecycle, mailer };
   } catch (err) {
     await database.stop().catch(() => undefined);
     throw err;

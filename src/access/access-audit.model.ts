@@ -9,6 +9,8 @@ export const ACCESS_ACTIONS = [
   'session.refused',
   'mail.sent',
   'mail.failed',
+  /** A candidate named (or faculty reassigned) the mentor of an activity; reason holds the actor's role. */
+  'mentor.named',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 

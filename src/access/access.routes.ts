@@ -14,6 +14,12 @@ export interface AccessRouterDeps {
   logger: Logger;
   /** Redeem attempts per client IP and instance per minute (0 = off). */
   redeemPerMinute?: number;
+  /**
+   * Screens of the activities external people work in (e.g. the practicum mentor screens), mounted
+   * before the built-in pages so they may answer /home; they share this router's headers and
+   * refusal pages.
+   */
+  screens?: Router[];
 }
 
 type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<unknown>;
@@ -50,6 +56,9 @@ export function createAccessRouter(deps: AccessRouterDeps): Router {
     next();
   });
 
+  for (const screens of deps.screens ?? []) router.use(screens);
+
+  // Placeholder when no activity screen answers /home.
   router.get(
     '/home',
     wrap(async (req, res) => {

@@ -85,3 +85,22 @@ export function createMailer(config: Pick<AppConfig, 'mail' | 'sandbox' | 'env'>
     },
   };
 }
+
+/** A mailer whose transport can be swapped at run time (tests point the shared server at an SMTP sink). */
+export interface SwappableMailer extends Mailer {
+  /** Routes every later send through `next`; null restores the mailer built at startup. Tests only. */
+  swap(next: Mailer | null): void;
+}
+
+export function swappableMailer(initial: Mailer): SwappableMailer {
+  let current = initial;
+  return {
+    get transport() {
+      return current.transport;
+    },
+    send: (mail) => current.send(mail),
+    swap(next) {
+      current = next ?? initial;
+    },
+  };
+}

@@ -12,12 +12,17 @@ import { entryFormValues, presentCohortRow, presentEntry, presentEntryForm, pres
 import type { BatchResult } from './practicum.service';
 import { toProgressEntry } from './progress-store';
 import { computeProgress } from './progress.service';
+import { listMentorAssignments } from './practicum-mentors.service';
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 export interface PageOptions {
   ltik: string;
   today: string;
   filter?: { status?: string; candidate?: string };
   form?: { values: Record<string, unknown>; errors: FieldErrors };
+  /** The mentor form as typed, with its errors (re-rendered on a 400). */
+  mentorForm?: { values: Record<string, unknown>; errors: FieldErrors };
   editEntryId?: string;
   flash?: { tone: 'success' | 'danger' | 'warning'; text: string } | null;
   batch?: BatchResult | null;
@@ -57,6 +62,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
       hasSubmittable: entries.some((e) => e.status === 'draft' || e.status === 'returned'),
       progress: presentProgress(summary, rules, new Map(entries.map((e) => [String(e._id), e.date ?? '']))),
       form: presentEntryForm(settings, values, options.form?.errors ?? {}, await listSites(caller.iss, caller.sub)),
+      mentor: await presentMentorSection(String(activity._id), caller.sub, options.mentorForm),
     };
   }
 
@@ -69,10 +75,12 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   const entries = await PracticumEntryModel.find(query).sort({ date: 1, createdAt: 1 }).limit(500).lean();
   const progressScope = view === 'mentor' ? { activityId: activity._id, candidateSub: { $in: caller.menteeSubs } } : { activityId: activity._id };
   const cohort = (await PracticumProgressModel.find(progressScope).sort({ candidateName: 1 }).limit(1000).lean()).map((p) => presentCohortRow(p, rules));
+  const mentors = view === 'faculty' ? await presentMentorReassign(String(activity._id), cohort, options.mentorForm) : null;
   return {
     ...base,
     entries: entries.map((e) => presentEntry(e, view)),
     cohort,
+    mentors,
     canAct: view === 'faculty' || view === 'mentor',
     filter: {
       statuses: Object.entries(STATUS_LABELS)
@@ -92,5 +100,32 @@ export async function loadEntryWithTrail(caller: Caller, activity: Activity, ent
   return {
     entry: presentEntry(entry, viewFor(caller, activity)),
     trail: trail.map((t) => ({ from: STATUS_LABELS[t.from]?.label ?? t.from, to: STATUS_LABELS[t.to]?.label ?? t.to, who: t.actor?.name || t.actor?.email || t.actor?.sub || '', role: t.actor?.role ?? '', comment: t.comment ?? '', at: t.at.toISOString().slice(0, 16).replace('T', ' ') })),
+  };
+}
+
+/** The candidate's "Your mentor" card: the named mentor, the link's state, and the form. */
+async function presentMentorSection(activityId: string, candidateSub: string, form: PageOptions['mentorForm']) {
+  const [assignment] = await listMentorAssignments(activityId, [candidateSub]);
+  const values = form?.values ?? {};
+  return {
+    assignment: assignment ?? null,
+    canResend: Boolean(assignment),
+    values: { mentorName: str(values.mentorName) || (form ? '' : (assignment?.name ?? '')), mentorEmail: str(values.mentorEmail) || (form ? '' : (assignment?.email ?? '')) },
+    errors: form?.errors ?? {},
+  };
+}
+
+/** Faculty: every candidate's mentor and link state, and the reassign form. */
+async function presentMentorReassign(activityId: string, cohort: { candidateSub: string; name: string }[], form: PageOptions['mentorForm']) {
+  const assignments = await listMentorAssignments(activityId);
+  const values = form?.values ?? {};
+  const chosen = str(values.candidate);
+  const named = new Set(assignments.map((a) => a.candidateSub));
+  const candidates = [...cohort.map((c) => ({ value: c.candidateSub, label: c.name })), ...assignments.filter((a) => !cohort.some((c) => c.candidateSub === a.candidateSub)).map((a) => ({ value: a.candidateSub, label: a.candidateName }))];
+  return {
+    assignments,
+    candidates: candidates.map((c) => ({ ...c, selected: c.value === chosen, hasMentor: named.has(c.value) })),
+    values: { mentorName: str(values.mentorName), mentorEmail: str(values.mentorEmail) },
+    errors: form?.errors ?? {},
   };
 }

@@ -83,6 +83,12 @@ export function entryScope(caller: Caller, activity: ActivityRef): Record<string
   }
 }
 
+/** The entries an external mentor may list: only the candidates named in their session, never drafts. */
+export function externalEntryScope(actor: ExternalActor, activity: ActivityRef): Record<string, unknown> {
+  if (actor.scope.activityId !== String(activity._id)) return { _id: { $in: [] } };
+  return { activityId: activity._id, iss: activity.iss, candidateSub: { $in: actor.scope.candidateSubs }, status: { $ne: 'draft' } };
+}
+
 /** Per-record check before a change; throws 403 when the actor may not act on this entry. */
 export function authorizeEntry(actor: PracticumActor, role: ActorRole, entry: EntryRef): void {
   const allowed =

@@ -8,11 +8,15 @@ import { LtiUserModel } from '../lti/lti-user.model';
 import type { AppConfig } from '../platform/config';
 import { badRequest, forbidden, notFound } from '../platform/errors';
 import type { Logger } from '../platform/logger';
+import type { Mailer } from '../platform/mailer';
+import { PracticumProgressModel } from './practicum-progress.model';
+import { PracticumMentorModel } from './practicum-mentor.model';
+import { nameMentor } from './practicum-mentors.service';
 import { parseForm } from '../platform/validate';
 import type { PracticumGradeChange } from './practicum-grade';
 import { buildPracticumPage, loadEntryWithTrail, todayIso, type PageOptions } from './practicum.page';
 import { actorRoleFor, viewFor } from './practicum.policy';
-import { batchSchema, entryFormSchema, parseBatch, queueFilterSchema, returnSchema } from './practicum.schemas';
+import { batchSchema, entryFormSchema, mentorFormSchema, mentorResendSchema, parseBatch, queueFilterSchema, returnSchema } from './practicum.schemas';
 import { saveDraft, transitionEntries, type FailureReason, type PracticumContext } from './practicum.service';
 import { ACTION_LABELS } from './practicum.transitions';
 
@@ -20,7 +24,7 @@ type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise
 const wrap = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => fn(req, res, next).catch(next);
 const OBJECT_ID = /^[a-f0-9]{24}$/;
 /** A batch where nothing succeeded answers with its first failure's status. */
-const FAILURE_STATUS: Record<FailureReason, number> = { 'not-found': 404, forbidden: 403, 'wrong-status': 409, incomplete: 400, stale: 409 };
+export const FAILURE_STATUS: Record<FailureReason, number> = { 'not-found': 404, forbidden: 403, 'wrong-status': 409, incomplete: 400, stale: 409 };
 
 /** The practicum-log activity this session was launched for, within the caller's platform. */
 export async function practicumActivityFor(caller: Caller): Promise<Activity> {
@@ -68,7 +72,7 @@ function gradeRecorder(token: LtiIdToken, logger: Logger) {
 let isInstalled = false;
 
 /** Registers the practicum-log routes on the ltijs app (every request carries an ltik). */
-export function installPracticumRoutes(deps: { config: AppConfig; logger: Logger }): void {
+export function installPracticumRoutes(deps: { config: AppConfig; logger: Logger; mailer: Mailer }): void {
   if (isInstalled) return;
   isInstalled = true;
   const { logger } = deps;
@@ -161,6 +165,64 @@ export function installPracticumRoutes(deps: { config: AppConfig; logger: Logger
         : { tone: 'success' as const, text: `${result.done.length} ${result.done.length === 1 ? 'entry' : 'entries'} ${word}.` };
       const status = result.done.length === 0 ? FAILURE_STATUS[result.failed[0].reason] : 200;
       await render(req, res, caller, activity, { flash, batch: result }, status);
+    }),
+  );
+
+  /** Whose mentor a request changes: the candidate's own, or (faculty) a candidate of this activity. */
+  async function mentorTarget(caller: Caller, activity: Activity, role: string, candidateField: string | undefined) {
+    if (role === 'candidate') {
+      if (candidateField && candidateField !== caller.sub) throw forbidden('practicum_mentor_not_yours', 'You can only name your own mentor.');
+      return { sub: caller.sub, name: caller.name };
+    }
+    if (!candidateField) throw badRequest('practicum_mentor_candidate_missing', 'Choose the candidate whose mentor you are reassigning.');
+    const known =
+      (await PracticumProgressModel.findOne({ activityId: activity._id, candidateSub: candidateField }, { candidateName: 1 }).lean()) ??
+      (await PracticumMentorModel.findOne({ activityId: String(activity._id), candidateSub: candidateField }, { candidateName: 1 }).lean());
+    if (!known) throw notFound('practicum_candidate_not_found', 'That candidate has no practicum log in this activity yet.');
+    return { sub: candidateField, name: known.candidateName ?? '' };
+  }
+
+  router.post(
+    '/practicum/mentor',
+    wrap(async (req, res) => {
+      const caller = requireCaller(res);
+      requireRole(caller, ['candidate', 'faculty']);
+      const activity = await practicumActivityFor(caller);
+      const role = actorRoleFor(caller, activity);
+      if (role !== 'candidate' && role !== 'faculty') throw forbidden('practicum_mentor_not_allowed', 'Only the candidate or faculty can name a mentor.');
+      const resend = req.body?.intent === 'resend';
+      const candidateField = typeof req.body?.candidate === 'string' && req.body.candidate ? (req.body.candidate as string) : undefined;
+      let mentor: { name: string; email: string };
+      let candidateSub = candidateField;
+      if (resend) {
+        const parsed = parseForm(mentorResendSchema, req.body);
+        if (!parsed.ok) throw badRequest('invalid_form', Object.values(parsed.errors).join(' '), parsed.errors);
+        candidateSub = parsed.value.candidate;
+        const target = await mentorTarget(caller, activity, role, candidateSub);
+        const current = await PracticumMentorModel.findOne({ activityId: String(activity._id), candidateSub: target.sub }).lean();
+        if (!current) throw notFound('practicum_mentor_not_named', 'Name a mentor first.');
+        mentor = current.mentor;
+      } else {
+        const parsed = parseForm(mentorFormSchema, req.body);
+        if (!parsed.ok) {
+          if (role === 'candidate') await mentorTarget(caller, activity, role, candidateField);
+          await render(req, res, caller, activity, { mentorForm: { values: req.body as Record<string, unknown>, errors: parsed.errors }, flash: { tone: 'danger', text: 'The mentor was not saved: fix the fields marked below.' } }, 400);
+          return;
+        }
+        candidateSub = parsed.value.candidate;
+        mentor = { name: parsed.value.mentorName, email: parsed.value.mentorEmail };
+      }
+      const candidate = await mentorTarget(caller, activity, role, candidateSub);
+      const assignment = await nameMentor(deps, {
+        activity,
+        candidate,
+        mentor,
+        actor: { sub: caller.sub, name: caller.name, role },
+        courseTitle: caller.contextTitle,
+      });
+      logger.info({ activity: String(activity._id), role, resend }, 'practicum mentor named and invited');
+      const text = resend ? `A new link was emailed to ${assignment.mentor.name}; earlier links no longer work.` : `${assignment.mentor.name} was invited by email to verify ${role === 'candidate' ? 'your' : `${candidate.name || 'the candidate'}’s`} hours.`;
+      await render(req, res, caller, activity, { flash: { tone: 'success', text } });
     }),
   );
 

@@ -64,3 +64,14 @@ export const queueFilterSchema = z.object({
   status: z.preprocess(blank, z.enum(['draft', 'submitted', 'verified', 'approved', 'returned']).optional()),
   candidate: z.preprocess(blank, z.string().max(255).optional()),
 });
+
+/** Naming a mentor (candidate) or reassigning one (faculty: `candidate` names whose). */
+export const mentorFormSchema = z.object({
+  candidate: z.preprocess(blank, z.string().max(255).optional()),
+  mentorName: z.string().trim().min(1, 'Enter the mentor’s name.').max(200, 'Keep the name under 200 characters.'),
+  mentorEmail: z.string().trim().min(1, 'Enter the mentor’s email address.').max(320, 'That email address is too long.').email('Enter a valid email address, e.g. name@school.org.'),
+});
+export type MentorForm = z.infer<typeof mentorFormSchema>;
+
+/** "Send a new link" to the mentor already named. */
+export const mentorResendSchema = z.object({ candidate: z.preprocess(blank, z.string().max(255).optional()) });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { startFieldbook, type Fieldbook } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/platform/config';
 import { createLogger } from '../../src/platform/logger';
+import type { Mailer } from '../../src/platform/mailer';
 
 export interface TestServer {
   baseUrl: string;
@@ -50,6 +51,14 @@ export async function startTestServer(): Promise<TestServer> {
 export function testServer(): TestServer {
   if (!current) throw new Error('The test server is not running: tests must run through mocha with .mocharc.json (root hooks).');
   return current;
+}
+
+/**
+ * Sends the shared server's mail through `mailer` (e.g. createMailer pointed at startSmtpSink)
+ * until called again with null, which restores the Sandbox outbox. Restore it in `after`.
+ */
+export function useTestMailer(mailer: Mailer | null): void {
+  testServer().fieldbook.mailer.swap(mailer);
 }
 
 export async function stopTestServer(): Promise<void> {
