@@ -19,11 +19,6 @@ export function installViews(app: Express, options: { cache?: boolean } = {}): v
     helpers: {
       eq: (a: unknown, b: unknown) => a === b,
       gt: (a: unknown, b: unknown) => Number(a) > Number(b),
-      percent: (value: unknown, total: unknown) => {
-        const v = Number(value);
-        const t = Number(total);
-        return t > 0 ? Math.min(100, Math.round((v / t) * 100)) : 0;
-      },
     },
   });
   app.engine('.hbs', hbs.engine);

@@ -147,6 +147,10 @@ describe('browser: practicum log — candidate → external mentor → faculty',
     view = await toolFrame(page);
     await view.getByTestId('practicum-progress').waitFor();
     expect(await view.getByTestId('hours-by-status').textContent()).to.include('Approved: 2.5 h');
+    // The total bar is drawn full (2.5 h of 2 h), not just described in text.
+    const totalBar = view.getByTestId('practicum-progress').locator('.progress-bar').first();
+    const [barWidth, trackWidth] = await totalBar.evaluate((bar) => [bar.getBoundingClientRect().width, bar.parentElement!.getBoundingClientRect().width]);
+    expect(barWidth).to.be.closeTo(trackWidth, 1);
     await expectAccessible(view, 'candidate progress page');
     await saveScreenshot(page, 'practicum-candidate-progress');
   });
