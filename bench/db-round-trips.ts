@@ -55,4 +55,15 @@ describe('database round trips per login and launch (bench)', function () {
     rec.stop();
     summary('first page', rec.ops);
   });
+
+  it('counts a launch whose login named no deployment', async () => {
+    const sub = uniqueSub();
+    const { agent, state, nonce } = await login(platform, { lti_deployment_id: undefined as unknown as string });
+    const idToken = await signFor(platform, validClaims(platform, nonce, sub));
+    const rec = record();
+    const res = await agent.post('/lti/launch').type('form').send({ id_token: idToken, state });
+    rec.stop();
+    summary('launch POST (login without lti_deployment_id)', rec.ops);
+    if (res.status !== 302) throw new Error(`launch refused: ${res.status} ${res.text}`);
+  });
 });

@@ -98,3 +98,4 @@ export function checkClaims(payload: JWTPayload, expect: ClaimExpectations): { o
 }
 
 export const DEPLOYMENT_CLAIM = C.deploymentId;
+export const TARGET_LINK_URI_CLAIM = C.targetLinkUri;

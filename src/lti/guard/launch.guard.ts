@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
@@ -5,7 +6,7 @@ import type { AppConfig } from '../../platform/config';
 import { AppError, isDuplicateKeyError } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { isKnownDeployment, registrationsFor, type CachedRegistration } from '../platform-registry';
-import { checkClaims, DEPLOYMENT_CLAIM } from './launch-claims';
+import { checkClaims, DEPLOYMENT_CLAIM, TARGET_LINK_URI_CLAIM } from './launch-claims';
 import { guardErrors } from './guard.errors';
 import { ensureGuardIndexes, LoginStateModel, UsedNonceModel } from './guard.models';
 import type { KeyResolver } from './platform-keys';
@@ -67,6 +68,77 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
   const { config, logger, keys } = deps;
   const skew = config.lti.clockSkewSeconds;
 
+  async function recordNonce(iss: string, nonce: string, exp: unknown, now: Date): Promise<void> {
+    const expMs = typeof exp === 'number' ? exp * 1000 + skew * 1000 : 0;
+    try {
+      await UsedNonceModel.create({ iss, nonce, usedAt: now, expiresAt: new Date(Math.max(now.getTime() + USED_NONCE_MIN_TTL_MS, expMs)) });
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw guardErrors.replay();
+      throw err;
+    }
+  }
+
+  /**
+   * The cookie flow's usual case (state cookie present and naming the token's iss) with one database
+   * operation instead of a read and then a delete: every check of the full path runs first, against
+   * the registration the token names (azp, or its single aud), and the comparisons with the stored
+   * login (same iss and client, our nonce, the same target_link_uri, the login's deployment if it
+   * named one, unexpired) are the filter of the single-use findOneAndDelete, which therefore happens
+   * only after the signature and claims are verified. Returns null or 'no_login' (no login matched
+   * the delete), having consumed nothing, when anything fails or does not line up: the full path
+   * then runs and names the exact refusal.
+   */
+  async function consumeDirect(input: {
+    idToken: string;
+    claims: JWTPayload;
+    iss: string;
+    state: string;
+    now: Date;
+    keyFor: (platform: CachedRegistration['platform']) => Promise<KeyObject>;
+  }): Promise<{ clientId: string; deploymentId: string; nonce: string; exp: unknown } | 'no_login' | null> {
+    const { claims, iss, now } = input;
+    const aud = claims.aud;
+    const clientId = typeof claims.azp === 'string' ? claims.azp : typeof aud === 'string' ? aud : Array.isArray(aud) && aud.length === 1 ? aud[0] : undefined;
+    if (typeof clientId !== 'string' || clientId.length === 0) return null;
+    const registrations = await registrationsFor(iss);
+    const registration = usable(registrations, clientId);
+    if (!registration.ok) return null;
+    let payload: JWTPayload;
+    try {
+      const key = await input.keyFor(registration.platform);
+      ({ payload } = await jwtVerify(input.idToken, key, { algorithms: ['RS256'], issuer: iss, clockTolerance: skew, requiredClaims: ['exp', 'iat'] }));
+    } catch {
+      return null;
+    }
+    const nonce = payload.nonce;
+    const targetLinkUri = payload[TARGET_LINK_URI_CLAIM];
+    if (typeof nonce !== 'string' || typeof targetLinkUri !== 'string') return null;
+    const checked = checkClaims(payload, {
+      clientId,
+      trustedAudiences: registrations.map((r) => r.clientId),
+      nonce,
+      targetLinkUri,
+      nowSeconds: Math.floor(now.getTime() / 1000),
+      clockSkewSeconds: skew,
+      maxAgeSeconds: config.lti.tokenMaxAgeSeconds,
+    });
+    if (!checked.ok) return null;
+    const deploymentId = checked.message[DEPLOYMENT_CLAIM];
+    if (!(await isKnownDeployment(iss, clientId, deploymentId))) return null;
+    // Single use: of two concurrent posts of the same state only one gets the record.
+    const consumed = await LoginStateModel.findOneAndDelete({
+      state: input.state,
+      iss,
+      clientId,
+      nonce,
+      targetLinkUri,
+      expiresAt: { $gt: now },
+      $or: [{ deploymentId: { $exists: false } }, { deploymentId }],
+    }).lean();
+    if (!consumed) return 'no_login';
+    return { clientId, deploymentId, nonce, exp: payload.exp };
+  }
+
   /** ctx.nonce is set once the token is decoded: from there on, a used nonce makes any refusal a replay. */
   async function guard(req: Request, ctx: { nonce?: { iss: string; nonce: string } }): Promise<{ target: string; origin: string; state: string; launchId: string } | null> {
     const form = launchFormSchema.safeParse(req.body);
@@ -88,12 +160,38 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
     // then prove it can read the state back from the platform before a session opens (confirm).
     const now = new Date();
     const cookieIss = (req.signedCookies as Record<string, unknown> | undefined)?.[`state${state}`];
+    // Per request, so the full path below does not fetch a key set again after the direct one failed.
+    const keyMemo = new WeakMap<CachedRegistration['platform'], Map<string, Promise<KeyObject>>>();
+    const keyFor = (platform: CachedRegistration['platform']): Promise<KeyObject> => {
+      let byKid = keyMemo.get(platform);
+      if (!byKid) keyMemo.set(platform, (byKid = new Map()));
+      let key = byKid.get(kid);
+      if (!key) byKid.set(kid, (key = keys.keyFor(platform, kid)));
+      return key;
+    };
+
+    // Set when the token passed every check of the direct path but no login matched the delete.
+    let verifiedButNoLogin = false;
+    if (cookieIss === iss) {
+      const direct = await consumeDirect({ idToken, claims, iss, state, now, keyFor });
+      if (direct === 'no_login') verifiedButNoLogin = true;
+      else if (direct) {
+        await recordNonce(iss, direct.nonce, direct.exp, now);
+        logger.debug({ iss, clientId: direct.clientId, deploymentId: direct.deploymentId, viaStorage: false }, 'launch passed the guard');
+        return null;
+      }
+    }
+
+    // The full path: each check in turn, so a refusal names the first thing that is wrong.
     const login = await LoginStateModel.findOne({ state }).lean();
     const viaStorage = cookieIss === undefined && !!login?.storageTarget && !!login.storageOrigin && login.expiresAt > now;
     if (!viaStorage) {
       if (typeof cookieIss !== 'string') throw unverified('lti_state_cookie_missing', 'the login cookie is missing or was altered');
       if (cookieIss !== iss) throw unverified('lti_state_cookie_mismatch', 'the login was for another platform');
     }
+    // A verified token whose login (named by our signed cookie) is gone was consumed in between by
+    // a concurrent post of the same launch: the full path's single-use delete would say the same.
+    if (!login && verifiedButNoLogin) throw guardErrors.replay();
     if (!login || login.expiresAt <= now) throw unverified('lti_state_unknown', 'the login is unknown or has expired');
     if (login.iss !== iss) throw unverified('lti_iss_mismatch', 'the issuer does not match the login');
 
@@ -105,7 +203,7 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
       registration = usable(registrations, login.clientId);
       if (!registration.ok) throw registration.error;
     }
-    const key = await keys.keyFor(registration.platform, kid);
+    const key = await keyFor(registration.platform);
 
     let payload: JWTPayload;
     try {
@@ -134,13 +232,7 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
     // Single use: of two concurrent posts of the same state only one gets the record.
     const consumed = await LoginStateModel.findOneAndDelete({ state, nonce: login.nonce, expiresAt: { $gt: now } });
     if (!consumed) throw guardErrors.replay();
-    const exp = typeof payload.exp === 'number' ? payload.exp * 1000 + skew * 1000 : 0;
-    try {
-      await UsedNonceModel.create({ iss, nonce: checked.message.nonce, usedAt: now, expiresAt: new Date(Math.max(now.getTime() + USED_NONCE_MIN_TTL_MS, exp)) });
-    } catch (err) {
-      if (isDuplicateKeyError(err)) throw guardErrors.replay();
-      throw err;
-    }
+    await recordNonce(iss, checked.message.nonce, payload.exp, now);
     logger.debug({ iss, clientId: login.clientId, deploymentId, viaStorage }, 'launch passed the guard');
     if (!viaStorage) return null;
     const launchId = await parkLaunch({ state, iss, idToken, path: req.url });
