@@ -16,6 +16,7 @@ import { createErrorHandler, notFoundHandler } from './platform/error-handler';
 import { createHealthRouter } from './platform/health.routes';
 import type { Logger } from './platform/logger';
 import type { Mailer } from './platform/mailer';
+import { rejectOperatorKeys } from './platform/operator-keys';
 import { installViews } from './platform/views';
 import { createSandboxRouter } from './sandbox/sandbox.routes';
 import { createAccessRouter } from './access/access.routes';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(rejectOperatorKeys);
 
   app.use('/static/vendor/bootstrap', express.static(path.join(PROJECT_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d' }));
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: config.env === 'production' ? '1h' : 0 }));

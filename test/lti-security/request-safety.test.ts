@@ -69,9 +69,10 @@ describe('LTI security: request safety', () => {
       await expectGradebookUntouched(course);
     });
 
-    it('an operator object as the ltik is not a session (401)', async () => {
-      const res = await faculty.agent.post('/lti/scores').send({ ltik: { $ne: null }, userId: course.candidate.sub, scoreGiven: 5 });
-      expect(res.status, res.text).to.equal(401);
+    it('an operator object as the ltik never reaches the session check: refused at the operator-key wall (400)', async () => {
+      const res = await faculty.agent.post('/lti/scores').set('Accept', 'application/json').send({ ltik: { $ne: null }, userId: course.candidate.sub, scoreGiven: 5 });
+      expect(res.status, res.text).to.equal(400);
+      expect(res.body.error).to.equal('operator_key_refused');
       await expectGradebookUntouched(course);
     });
   });
