@@ -26,6 +26,8 @@ export interface PageOptions {
   editEntryId?: string;
   flash?: { tone: 'success' | 'danger' | 'warning'; text: string } | null;
   batch?: BatchResult | null;
+  /** The entry a form post just saved: the autosave script drops its on-device copies of it. */
+  savedEntryId?: string;
 }
 
 export function todayIso(now = new Date()): string {
@@ -56,6 +58,9 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
     const summary = computeProgress(entries.map(toProgressEntry), rules, { start: settings.termStart, end: settings.termEnd }, options.today);
     const editing = options.editEntryId ? entries.find((e) => String(e._id) === options.editEntryId && (e.status === 'draft' || e.status === 'returned')) : undefined;
     const values = options.form?.values ?? (editing ? entryFormValues(editing) : {});
+    const formEntryId = str(values.entryId);
+    const formEntry = formEntryId ? entries.find((e) => String(e._id) === formEntryId) : undefined;
+    const copyKey = (id: string) => `fieldbook-practicum:${String(activity._id)}:${caller.sub}:${id}`;
     return {
       ...base,
       entries: entries.map((e) => presentEntry(e, view)),
@@ -63,6 +68,11 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
       progress: presentProgress(summary, rules, new Map(entries.map((e) => [String(e._id), e.date ?? '']))),
       form: presentEntryForm(settings, values, options.form?.errors ?? {}, await listSites(caller.iss, caller.sub)),
       mentor: await presentMentorSection(String(activity._id), caller.sub, options.mentorForm),
+      autosave: {
+        key: copyKey(formEntryId || 'new'),
+        renderedAt: formEntry ? new Date((formEntry as { updatedAt?: Date }).updatedAt ?? 0).getTime() : 0,
+        clear: options.savedEntryId ? [copyKey('new'), copyKey(options.savedEntryId)].join(' ') : '',
+      },
     };
   }
 

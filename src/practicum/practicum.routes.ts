@@ -6,9 +6,10 @@ import { ltikOf, requireCaller, requireRole, type Caller } from '../lti/caller';
 import { lti, type LtiIdToken } from '../lti/ltijs';
 import { LtiUserModel } from '../lti/lti-user.model';
 import type { AppConfig } from '../platform/config';
-import { badRequest, forbidden, notFound } from '../platform/errors';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { Mailer } from '../platform/mailer';
+import { PracticumEntryModel } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { PracticumMentorModel } from './practicum-mentor.model';
 import { nameMentor } from './practicum-mentors.service';
@@ -132,15 +133,45 @@ export function installPracticumRoutes(deps: { config: AppConfig; logger: Logger
         const result = await transitionEntries(ctx, 'submit', [{ id: String(entry._id), version: entry.version }]);
         if (result.failed.length) {
           const errors = result.failed[0].fields ?? { _form: result.failed[0].message };
-          await render(req, res, caller, activity, { form: { values: { ...req.body, entryId: String(entry._id), version: entry.version }, errors }, flash: { tone: 'warning', text: 'Saved as a draft. Complete the marked fields to submit it.' } }, 400);
+          await render(req, res, caller, activity, { form: { values: { ...req.body, entryId: String(entry._id), version: entry.version }, errors }, savedEntryId: String(entry._id), flash: { tone: 'warning', text: 'Saved as a draft. Complete the marked fields to submit it.' } }, 400);
           return;
         }
-        await render(req, res, caller, activity, { flash: { tone: 'success', text: 'Entry saved and submitted for review.' } });
+        await render(req, res, caller, activity, { savedEntryId: String(entry._id), flash: { tone: 'success', text: 'Entry saved and submitted for review.' } });
         return;
       }
-      await render(req, res, caller, activity, { flash: { tone: 'success', text: 'Draft saved.' } });
+      await render(req, res, caller, activity, { savedEntryId: String(entry._id), flash: { tone: 'success', text: 'Draft saved.' } });
     }),
   );
+
+  /**
+   * Autosave (public/js/practicum-autosave.js): the entry form as JSON, stored as a draft. Always
+   * answers JSON; only ever creates or updates drafts (a submitted or returned entry is 409).
+   */
+  router.post('/practicum/entries/autosave', async (req, res) => {
+    try {
+      const caller = requireCaller(res);
+      requireRole(caller, ['candidate']);
+      const activity = await practicumActivityFor(caller);
+      const ctx = contextFor(res, caller, activity);
+      if (ctx.role !== 'candidate') throw forbidden('practicum_not_candidate', 'Only candidates log practicum hours.');
+      if (!req.is('application/json') || !req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('autosave_json_only', 'Send the entry form as a JSON object.');
+      const parsed = parseForm(entryFormSchema, { ...(req.body as Record<string, unknown>), intent: 'draft' });
+      if (!parsed.ok) throw badRequest('invalid_form', 'The draft was not saved: some fields are malformed.', parsed.errors);
+      const form = parsed.value;
+      if (form.entryId) {
+        const current = await PracticumEntryModel.findOne({ _id: form.entryId, activityId: activity._id, candidateSub: caller.sub }, { status: 1, version: 1 }).lean();
+        if (!current) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours.');
+        if (current.status !== 'draft') throw conflict('practicum_entry_not_draft', 'Only drafts are saved automatically; use “Save draft” to change this entry.');
+        form.version ??= current.version;
+      }
+      const entry = await saveDraft(ctx, form);
+      res.json({ id: String(entry._id), version: entry.version, savedAt: new Date().toISOString() });
+    } catch (err) {
+      const e = err instanceof AppError ? err : null;
+      if (!e || !e.isExpected) logger.error({ err, path: req.path }, 'practicum autosave failed');
+      res.status(e?.status ?? 500).json({ error: e?.id ?? 'internal_error', message: e?.message ?? 'The draft could not be saved.', ...(e?.details ? { details: e.details } : {}) });
+    }
+  });
 
   router.post(
     '/practicum/entries/:action(submit|verify|approve|return)',
