@@ -1,26 +1,8 @@
 import { expect } from 'chai';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, getSandboxGrade, listSandboxPlacements } from '../../src/sandbox';
-import { axeViolations, formatViolations, launchBrowser, saveScreenshot } from '../helpers/browser';
+import { expectAccessible, launchBrowser, saveScreenshot, toolFrame } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
-
-async function toolFrame(page: Page): Promise<Frame> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const frame = page.frames().find((f) => new URL(f.url(), 'http://x').pathname.startsWith('/lti/') && !f.url().includes('/lti/login'));
-    if (frame) {
-      await frame.waitForLoadState('load');
-      return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`Tool frame did not load; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function expectAccessible(target: Page | Frame, what: string): Promise<void> {
-  const violations = await axeViolations(target);
-  expect(violations, `${what}:\n${formatViolations(violations)}`).to.have.length(0);
-}
 
 /** The newcomer's path in a real browser: deep link an activity, launch as candidate, grade as faculty. */
 describe('browser: first launch through the Sandbox LMS', function () {

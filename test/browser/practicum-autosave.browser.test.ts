@@ -1,29 +1,11 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { addSandboxPerson, createSandboxCourse, type SandboxPersonView, type SandboxPlacementView } from '../../src/sandbox';
 import { placeActivity } from '../helpers/activity-kit';
-import { axeViolations, formatViolations, launchBrowser } from '../helpers/browser';
+import { expectAccessible, launchBrowser, toolFrame } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
-
-async function toolFrame(page: Page): Promise<Frame> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const frame = page.frames().find((f) => new URL(f.url(), 'http://x').pathname.startsWith('/lti/') && !f.url().includes('/lti/login'));
-    if (frame) {
-      await frame.waitForLoadState('load');
-      return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`Tool frame did not load; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function expectAccessible(target: Page | Frame, what: string): Promise<void> {
-  const violations = await axeViolations(target);
-  expect(violations, `${what}:\n${formatViolations(violations)}`).to.have.length(0);
-}
 
 const copyKey = (activityId: string, sub: string) => `fieldbook-practicum:${activityId}:${sub}:new`;
 

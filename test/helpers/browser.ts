@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
@@ -48,4 +49,24 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** The tool's frame inside a Sandbox launch page, once the launch has landed on a Fieldbook page. */
+export async function toolFrame(page: Page): Promise<Frame> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const frame = page.frames().find((f) => new URL(f.url(), 'http://x').pathname.startsWith('/lti/') && !f.url().includes('/lti/login'));
+    if (frame) {
+      await frame.waitForLoadState('load');
+      return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`Tool frame did not load; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Fails with the list of WCAG 2.1 A/AA violations axe finds in the page or frame. */
+export async function expectAccessible(target: Page | Frame, what: string): Promise<void> {
+  const violations = await axeViolations(target);
+  expect(violations, `${what}:\n${formatViolations(violations)}`).to.have.length(0);
 }
