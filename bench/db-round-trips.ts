@@ -1,7 +1,8 @@
 /**
  * Counts the database operations of one OIDC login and one launch (POST id_token + first page),
  * split by collection owner (ltijs's collections are also read by our guard through lti.getPlatform), with mongoose's debug hook (ltijs uses the
- * same mongoose). Warm: a first launch runs before the counted one (caches filled, indexes built).
+ * same mongoose); "(scan)" marks an operation the embedded FerretDB answers by scanning the whole collection
+ * (any filter other than exactly { _id: <string> }). Warm: a first launch runs before the counted one (caches filled, indexes built).
  *
  *   npx mocha --no-config --require tsx/cjs --require test/helpers/root-hooks.ts bench/db-round-trips.ts
  */
@@ -10,12 +11,20 @@ import { createTestPlatform, expectAccepted, login, signFor, uniqueSub, validCla
 
 const LTIJS_COLLECTIONS = new Set(['platforms', 'platformstatuses', 'publickeys', 'privatekeys', 'accesstokens', 'nonces', 'states', 'idtokens', 'contexttokens']);
 
-type Op = { collection: string; method: string };
+type Op = { collection: string; method: string; scan: boolean };
+
+/** Inserts aside, FerretDB's SQLite backend answers only a filter that is exactly { _id: <string> } without a full collection scan. */
+function scans(method: string, filter: unknown): boolean {
+  if (/^insert/.test(method)) return false;
+  if (!filter || typeof filter !== 'object') return true;
+  const keys = Object.keys(filter);
+  return !(keys.length === 1 && keys[0] === '_id' && typeof (filter as { _id: unknown })._id === 'string');
+}
 
 function record(): { ops: Op[]; stop(): void } {
   const ops: Op[] = [];
-  mongoose.set('debug', (collection: string, method: string) => {
-    ops.push({ collection, method });
+  mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
+    ops.push({ collection, method, scan: scans(method, filter) });
   });
   return { ops, stop: () => mongoose.set('debug', false) };
 }
@@ -23,7 +32,7 @@ function record(): { ops: Op[]; stop(): void } {
 function summary(label: string, ops: Op[]): void {
   const ours = ops.filter((o) => !LTIJS_COLLECTIONS.has(o.collection));
   const theirs = ops.filter((o) => LTIJS_COLLECTIONS.has(o.collection));
-  const list = (xs: Op[]) => xs.map((o) => `${o.collection}.${o.method}`).join(', ') || '-';
+  const list = (xs: Op[]) => xs.map((o) => `${o.collection}.${o.method}${o.scan ? ' (scan)' : ''}`).join(', ') || '-';
   process.stdout.write(`${label}: ${ops.length} ops — on Fieldbook's collections ${ours.length} [${list(ours)}] · on ltijs's ${theirs.length} [${list(theirs)}]\n`);
 }
 

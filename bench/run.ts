@@ -108,6 +108,26 @@ async function startBareChild(port: number, dataDir: string, platform: BenchPlat
   return child;
 }
 
+/** Error lines a tool logged while it was measured, keyed by tool name (why launches failed). */
+const toolLogErrors = new Map<string, string[]>();
+
+/** pino error lines (level ≥ 50) as "msg: err.message [ref]"; other output is ltijs's debug text, kept short. */
+function errorLogLines(output: string, max = 5): string[] {
+  const found: string[] = [];
+  for (const line of output.split('\n')) {
+    if (found.length >= max) break;
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { type?: string; message?: string }; reference?: string; error?: string };
+      if ((entry.level ?? 0) < 50) continue;
+      found.push([entry.msg, entry.err ? `${entry.err.type ?? 'Error'}: ${entry.err.message ?? ''}` : undefined, entry.error, entry.reference].filter(Boolean).join(' · ').slice(0, 300));
+    } catch {
+      if (/error/i.test(line)) found.push(line.trim().slice(0, 300));
+    }
+  }
+  return found;
+}
+
 function fieldbookTool(port: number): Tool {
   const base = `http://127.0.0.1:${port}`;
   return { name: 'Fieldbook', baseUrl: base, loginUrl: `${base}/lti/login`, launchUrl: `${base}/lti/launch`, expectText: 'Bench Learner' };
@@ -159,6 +179,7 @@ async function launchBenchmark(report: Report): Promise<boolean> {
 
     log(`measuring: ${launches} launches, ${concurrency} concurrent users, one tool at a time`);
     const measure = async (tool: Tool, child: Child) => {
+      const logFrom = child.output().length;
       const before = cpuByProcess(child.proc.pid);
       const driverBefore = process.cpuUsage();
       const result = await runLaunches(tool, platform, { launches, concurrency });
@@ -172,6 +193,7 @@ async function launchBenchmark(report: Report): Promise<boolean> {
         driverMs: perLaunch((driver.user + driver.system) / 1000),
       });
       log(launchRow(result));
+      if (result.errors) toolLogErrors.set(tool.name, errorLogLines(child.output().slice(logFrom)));
       return result;
     };
     const bareResult = await measure(bTool, bare);
@@ -268,7 +290,11 @@ function printReport(report: Report): void {
         '',
       );
     }
-    for (const r of [bare, fieldbook]) if (r.errorSamples.length) lines.push(`${r.tool} errors: ${r.errorSamples.join(' | ')}`, '');
+    for (const r of [bare, fieldbook]) {
+      if (r.errorSamples.length) lines.push(`${r.tool} errors: ${r.errorSamples.join(' | ')}`, '');
+      const logged = toolLogErrors.get(r.tool);
+      if (logged?.length) lines.push(`${r.tool} logged during the run: ${logged.join(' | ')}`, '');
+    }
   }
   if (report.grades) {
     const g = report.grades;

@@ -32,6 +32,19 @@ export interface LaunchRunResult {
 
 class LaunchError extends Error {}
 
+/**
+ * A failed response in one line: JSON as it is, an HTML error page as its title and the error
+ * code / reference it shows (the reference finds the matching line in the tool's log).
+ */
+export function describeBody(body: string): string {
+  const trimmed = body.trim();
+  if (!trimmed.startsWith('<')) return trimmed.slice(0, 300);
+  const title = /<title>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
+  const codes = [...trimmed.matchAll(/<code>([^<]*)<\/code>\s*(?:\(([^)]*)\))?/gi)].map((m) => (m[2] ? `${m[1]} (${m[2]})` : m[1]));
+  const text = trimmed.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  return [title, codes.length ? `code ${codes.join(', ')}` : text.slice(0, 200)].filter(Boolean).join(' — ');
+}
+
 async function readText(res: Response): Promise<string> {
   return res.text();
 }
@@ -50,7 +63,7 @@ async function oneLaunch(tool: Tool, platform: BenchPlatform, user: number): Pro
   const loginBody = await readText(login);
   jar.take(login);
   const location = login.headers.get('location');
-  if (login.status !== 302 || !location) throw new LaunchError(`login answered ${login.status}: ${loginBody.slice(0, 200)}`);
+  if (login.status !== 302 || !location) throw new LaunchError(`login answered ${login.status}: ${describeBody(loginBody)}`);
   const auth = new URL(location);
   const state = auth.searchParams.get('state');
   const nonce = auth.searchParams.get('nonce');
@@ -70,13 +83,13 @@ async function oneLaunch(tool: Tool, platform: BenchPlatform, user: number): Pro
   const postedBody = await readText(posted);
   jar.take(posted);
   const next = posted.headers.get('location');
-  if (posted.status !== 302 || !next || !/[?&]ltik=/.test(next)) throw new LaunchError(`launch POST answered ${posted.status}: ${postedBody.slice(0, 200)}`);
+  if (posted.status !== 302 || !next || !/[?&]ltik=/.test(next)) throw new LaunchError(`launch POST answered ${posted.status}: ${describeBody(postedBody)}`);
   const t3 = performance.now();
 
   const page = await fetch(new URL(next, tool.launchUrl), { redirect: 'manual', headers: { cookie: jar.header() } });
   const pageBody = await readText(page);
-  if (page.status !== 200) throw new LaunchError(`first page answered ${page.status}: ${pageBody.slice(0, 200)}`);
-  if (!pageBody.includes(tool.expectText)) throw new LaunchError(`first page lacks "${tool.expectText}": ${pageBody.slice(0, 200)}`);
+  if (page.status !== 200) throw new LaunchError(`first page answered ${page.status}: ${describeBody(pageBody)}`);
+  if (!pageBody.includes(tool.expectText)) throw new LaunchError(`first page lacks "${tool.expectText}": ${describeBody(pageBody)}`);
   const t4 = performance.now();
   return { total: t4 - t0, login: t1 - t0, sign: t2 - t1, post: t3 - t2, page: t4 - t3 };
 }

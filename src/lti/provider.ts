@@ -1,5 +1,6 @@
 import type { AppConfig } from '../platform/config';
 import type { Logger } from '../platform/logger';
+import { installVerifiedPlatformLookup } from './guard/verified-platform';
 import { lti } from './ltijs';
 
 export const LTI_MOUNT = '/lti';
@@ -40,6 +41,7 @@ export async function setupLti(config: AppConfig, logger: Logger, databaseUri: s
     },
   );
   await lti.deploy({ serverless: true, silent: true });
+  installVerifiedPlatformLookup(lti);
   isSetUp = true;
   logger.info('ltijs ready (serverless)');
 }

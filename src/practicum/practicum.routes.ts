@@ -4,7 +4,7 @@ import { kickGradeSender } from '../grading/grade-sender';
 import { recordGradeChange } from '../grading/outbox.service';
 import { ltikOf, requireCaller, requireRole, type Caller } from '../lti/caller';
 import { lti, type LtiIdToken } from '../lti/ltijs';
-import { LtiUserModel } from '../lti/lti-user.model';
+import { findLtiUser } from '../lti/lti-user.model';
 import type { AppConfig } from '../platform/config';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../platform/errors';
 import type { Logger } from '../platform/logger';
@@ -49,7 +49,7 @@ function gradeRecorder(token: LtiIdToken, logger: Logger) {
       logger.warn({ activity: change.activityId }, 'completion grade not queued: the launch carries no AGS line item');
       return;
     }
-    const user = await LtiUserModel.findOne({ iss: change.iss, sub: change.userId }).lean();
+    const user = await findLtiUser(change.iss, change.userId);
     await recordGradeChange({
       activityId: change.activityId,
       contextId: change.contextId,

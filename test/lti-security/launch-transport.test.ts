@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { LoginStateModel } from '../../src/lti/guard/guard.models';
+import { LoginStateModel, UsedNonceModel } from '../../src/lti/guard/guard.models';
 import { testServer } from '../helpers/test-server';
 import { createTestPlatform, expectAccepted, expectRefused, login, newKey, random, sign, signFor, uniqueSub, validClaims, writtenFor, type TestPlatform } from './forge';
 
@@ -105,6 +105,7 @@ describe('LTI launch guard: transport and state', function () {
     const forged = await sign(validClaims(platform, nonce, sub), attacker.privateKey, { kid: platform.kid });
     await expectRefused(agent, { id_token: forged, state }, sub, { status: 401, error: 'lti_signature_invalid' });
     expect(await LoginStateModel.countDocuments({ state })).to.equal(1);
+    expect(await UsedNonceModel.countDocuments({ nonce }), 'the nonce is not used up').to.equal(0);
     await expectAccepted(agent, { id_token: await signFor(platform, validClaims(platform, nonce, sub)), state }, sub);
   });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { LoginStateModel, ParkedLaunchModel } from '../../src/lti/guard/guard.models';
+import { LoginStateModel, ParkedLaunchModel, usedNonceId, UsedNonceModel } from '../../src/lti/guard/guard.models';
 import { decodeHtml } from '../helpers/sandbox-launch';
 import { testServer } from '../helpers/test-server';
 import { createTestPlatform, launchUrl, signFor, uniqueSub, validClaims, writtenFor, type TestPlatform } from './forge';
@@ -82,7 +82,8 @@ describe('LTI platform storage (login and launch without third-party cookies)', 
     expect(sessionCookies(res)).to.deep.equal([]);
     expect(await writtenFor(sub)).to.equal(0);
     expect(await ParkedLaunchModel.countDocuments({ launchId, state })).to.equal(1);
-    expect(await LoginStateModel.countDocuments({ state }), 'login consumed').to.equal(0);
+    const login = await LoginStateModel.findOne({ state }).lean();
+    expect(await UsedNonceModel.exists({ _id: usedNonceId(platform.issuer, login!.nonce) }), 'the login nonce is used up').to.not.equal(null);
   });
 
   it('a forged id_token on the storage path is refused before anything is parked', async () => {

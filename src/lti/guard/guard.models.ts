@@ -1,12 +1,24 @@
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
 
+/*
+ * Every record read or written on the login/launch path is keyed by its _id, and found by
+ * { _id } alone: the embedded FerretDB (SQLite) pushes down only a filter that is exactly
+ * { _id: <string> } and scans and decodes the whole collection for any other filter, so a
+ * lookup by another field grows with the collection (bench/README.md, "Database operations").
+ * On MongoDB _id is the primary index as well. The readable fields and their unique indexes
+ * stay, so records written before this keying still collide with new ones.
+ */
+
 /**
  * Our own record of each OIDC login, so the launch can check that the id_token's
- * nonce is the one we issued for that state and consume it once. Expiry is enforced
- * in code: FerretDB (dev/test) does not implement TTL indexes.
+ * nonce is the one we issued for that state. Single use is the used-nonce record below;
+ * a login record simply expires. Expiry is enforced in code: FerretDB (dev/test) does not
+ * implement TTL indexes.
  */
 const loginStateSchema = new Schema(
   {
+    /** The state ltijs chose (also in `state`). */
+    _id: { type: String, required: true },
     state: { type: String, required: true },
     nonce: { type: String, required: true },
     iss: { type: String, required: true },
@@ -31,6 +43,8 @@ loginStateSchema.index({ state: 1 }, { unique: true, name: 'state_unique' });
  */
 const usedNonceSchema = new Schema(
   {
+    /** usedNonceId(iss, nonce): inserting it is the atomic single-use step of a launch. */
+    _id: { type: String, required: true },
     iss: { type: String, required: true },
     nonce: { type: String, required: true },
     usedAt: { type: Date, required: true },
@@ -47,6 +61,8 @@ usedNonceSchema.index({ iss: 1, nonce: 1 }, { unique: true, name: 'iss_nonce_uni
  */
 const parkedLaunchSchema = new Schema(
   {
+    /** The launch id (also in `launchId`). */
+    _id: { type: String, required: true },
     launchId: { type: String, required: true },
     state: { type: String, required: true },
     iss: { type: String, required: true },
@@ -59,6 +75,11 @@ const parkedLaunchSchema = new Schema(
   { collection: 'lti_parked_launches', versionKey: false },
 );
 parkedLaunchSchema.index({ launchId: 1 }, { unique: true, name: 'launch_id_unique' });
+
+/** The _id of a used nonce: issuers are URLs (no spaces), so "iss nonce" cannot collide across issuers. */
+export function usedNonceId(iss: string, nonce: string): string {
+  return `${iss} ${nonce}`;
+}
 
 export type LoginState = InferSchemaType<typeof loginStateSchema>;
 export type ParkedLaunch = InferSchemaType<typeof parkedLaunchSchema>;

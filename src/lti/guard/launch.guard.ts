@@ -8,9 +8,10 @@ import type { Logger } from '../../platform/logger';
 import { isKnownDeployment, registrationsFor, type CachedRegistration } from '../platform-registry';
 import { checkClaims, DEPLOYMENT_CLAIM, TARGET_LINK_URI_CLAIM } from './launch-claims';
 import { guardErrors } from './guard.errors';
-import { ensureGuardIndexes, LoginStateModel, UsedNonceModel } from './guard.models';
+import { ensureGuardIndexes, LoginStateModel, usedNonceId, UsedNonceModel } from './guard.models';
 import type { KeyResolver } from './platform-keys';
 import { isConfirmedStorageLaunch, parkLaunch, sendStoragePage } from './platform-storage';
+import { continueVerified, type VerifiedPlatform } from './verified-platform';
 
 /** Platforms issue id_tokens for up to an hour (Canvas); a used nonce is remembered at least that long. */
 const USED_NONCE_MIN_TTL_MS = 60 * 60_000;
@@ -59,10 +60,10 @@ function usable(registrations: CachedRegistration[], clientId: string): { ok: tr
 }
 
 /**
- * Our full id_token validation in front of ltijs. Everything that can be checked
- * without consuming the login runs first, so a forged or broken token never burns a
- * real user's state; only a fully valid token consumes it (atomically) and then
- * reaches ltijs, which makes its own checks and opens the session.
+ * Our full id_token validation in front of ltijs. Everything runs before the login's
+ * nonce is consumed, so a forged or broken token never burns a real user's login; only
+ * a fully valid token consumes it (one insert of its used nonce: atomic on both database
+ * servers) and then reaches ltijs, which makes its own checks and opens the session.
  */
 export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; keys: KeyResolver }): RequestHandler {
   const { config, logger, keys } = deps;
@@ -71,7 +72,7 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
   async function recordNonce(iss: string, nonce: string, exp: unknown, now: Date): Promise<void> {
     const expMs = typeof exp === 'number' ? exp * 1000 + skew * 1000 : 0;
     try {
-      await UsedNonceModel.create({ iss, nonce, usedAt: now, expiresAt: new Date(Math.max(now.getTime() + USED_NONCE_MIN_TTL_MS, expMs)) });
+      await UsedNonceModel.create({ _id: usedNonceId(iss, nonce), iss, nonce, usedAt: now, expiresAt: new Date(Math.max(now.getTime() + USED_NONCE_MIN_TTL_MS, expMs)) });
     } catch (err) {
       if (isDuplicateKeyError(err)) throw guardErrors.replay();
       throw err;
@@ -79,23 +80,21 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
   }
 
   /**
-   * The cookie flow's usual case (state cookie present and naming the token's iss) with one database
-   * operation instead of a read and then a delete: every check of the full path runs first, against
-   * the registration the token names (azp, or its single aud), and the comparisons with the stored
-   * login (same iss and client, our nonce, the same target_link_uri, the login's deployment if it
-   * named one, unexpired) are the filter of the single-use findOneAndDelete, which therefore happens
-   * only after the signature and claims are verified. Returns null or 'no_login' (no login matched
-   * the delete), having consumed nothing, when anything fails or does not line up: the full path
-   * then runs and names the exact refusal.
+   * The cookie flow's usual case (state cookie present and naming the token's iss), checked in one
+   * pass: every check of the full path runs, against the registration the token names (azp, or its
+   * single aud), and the token must match the stored login exactly (same iss and client, our nonce,
+   * the same target_link_uri, the login's deployment if it named one, unexpired). Returns null,
+   * having consumed nothing, when anything fails or does not line up: the full path then runs and
+   * names the exact refusal. The caller consumes the nonce.
    */
-  async function consumeDirect(input: {
+  async function checkDirect(input: {
     idToken: string;
     claims: JWTPayload;
     iss: string;
     state: string;
     now: Date;
     keyFor: (platform: CachedRegistration['platform']) => Promise<KeyObject>;
-  }): Promise<{ clientId: string; deploymentId: string; nonce: string; exp: unknown } | 'no_login' | null> {
+  }): Promise<{ clientId: string; deploymentId: string; nonce: string; exp: unknown; verified: VerifiedPlatform } | null> {
     const { claims, iss, now } = input;
     const aud = claims.aud;
     const clientId = typeof claims.azp === 'string' ? claims.azp : typeof aud === 'string' ? aud : Array.isArray(aud) && aud.length === 1 ? aud[0] : undefined;
@@ -104,8 +103,9 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
     const registration = usable(registrations, clientId);
     if (!registration.ok) return null;
     let payload: JWTPayload;
+    let key: KeyObject;
     try {
-      const key = await input.keyFor(registration.platform);
+      key = await input.keyFor(registration.platform);
       ({ payload } = await jwtVerify(input.idToken, key, { algorithms: ['RS256'], issuer: iss, clockTolerance: skew, requiredClaims: ['exp', 'iat'] }));
     } catch {
       return null;
@@ -125,22 +125,22 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
     if (!checked.ok) return null;
     const deploymentId = checked.message[DEPLOYMENT_CLAIM];
     if (!(await isKnownDeployment(iss, clientId, deploymentId))) return null;
-    // Single use: of two concurrent posts of the same state only one gets the record.
-    const consumed = await LoginStateModel.findOneAndDelete({
-      state: input.state,
-      iss,
-      clientId,
-      nonce,
-      targetLinkUri,
-      expiresAt: { $gt: now },
-      $or: [{ deploymentId: { $exists: false } }, { deploymentId }],
-    }).lean();
-    if (!consumed) return 'no_login';
-    return { clientId, deploymentId, nonce, exp: payload.exp };
+    const login = await LoginStateModel.findOne({ _id: input.state }).lean();
+    const matches =
+      !!login &&
+      login.iss === iss &&
+      login.clientId === clientId &&
+      login.nonce === nonce &&
+      login.targetLinkUri === targetLinkUri &&
+      login.expiresAt > now &&
+      (!login.deploymentId || login.deploymentId === deploymentId);
+    if (!matches) return null;
+    return { clientId, deploymentId, nonce, exp: payload.exp, verified: { iss, clientId, platform: registration.platform, key } };
   }
 
   /** ctx.nonce is set once the token is decoded: from there on, a used nonce makes any refusal a replay. */
-  async function guard(req: Request, ctx: { nonce?: { iss: string; nonce: string } }): Promise<{ target: string; origin: string; state: string; launchId: string } | null> {
+  type Passed = { verified: VerifiedPlatform; parked?: { target: string; origin: string; state: string; launchId: string } };
+  async function guard(req: Request, ctx: { nonce?: { iss: string; nonce: string } }): Promise<Passed> {
     const form = launchFormSchema.safeParse(req.body);
     if (!form.success) throw invalid('lti_launch_form_invalid', `${String(form.error.issues[0].path[0] ?? 'form')} missing or invalid`);
     const { id_token: idToken, state } = form.data;
@@ -151,9 +151,8 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
     await ensureGuardIndexes();
     if (typeof claims.nonce === 'string') ctx.nonce = { iss, nonce: claims.nonce };
     // A nonce already used is refused as a replay whatever else is wrong with the request. That is
-    // checked only when the launch is refused (see below): a launch that passes every check has a
-    // nonce of a login record that still existed, which is deleted when a launch uses it, and the
-    // unique index on used nonces stops the rest.
+    // looked up only when the launch is refused (guardOrReplay): a launch that passes every check
+    // then inserts its used-nonce record, and the insert itself refuses the second use.
 
     // The cookie flow: only the browser that started this login holds the signed state cookie.
     // Without it, only a login that went through platform storage may go on; the browser must
@@ -170,28 +169,23 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
       return key;
     };
 
-    // Set when the token passed every check of the direct path but no login matched the delete.
-    let verifiedButNoLogin = false;
     if (cookieIss === iss) {
-      const direct = await consumeDirect({ idToken, claims, iss, state, now, keyFor });
-      if (direct === 'no_login') verifiedButNoLogin = true;
-      else if (direct) {
+      const direct = await checkDirect({ idToken, claims, iss, state, now, keyFor });
+      if (direct) {
+        // Single use: of two posts of the same login only one inserts the used nonce.
         await recordNonce(iss, direct.nonce, direct.exp, now);
         logger.debug({ iss, clientId: direct.clientId, deploymentId: direct.deploymentId, viaStorage: false }, 'launch passed the guard');
-        return null;
+        return { verified: direct.verified };
       }
     }
 
     // The full path: each check in turn, so a refusal names the first thing that is wrong.
-    const login = await LoginStateModel.findOne({ state }).lean();
+    const login = await LoginStateModel.findOne({ _id: state }).lean();
     const viaStorage = cookieIss === undefined && !!login?.storageTarget && !!login.storageOrigin && login.expiresAt > now;
     if (!viaStorage) {
       if (typeof cookieIss !== 'string') throw unverified('lti_state_cookie_missing', 'the login cookie is missing or was altered');
       if (cookieIss !== iss) throw unverified('lti_state_cookie_mismatch', 'the login was for another platform');
     }
-    // A verified token whose login (named by our signed cookie) is gone was consumed in between by
-    // a concurrent post of the same launch: the full path's single-use delete would say the same.
-    if (!login && verifiedButNoLogin) throw guardErrors.replay();
     if (!login || login.expiresAt <= now) throw unverified('lti_state_unknown', 'the login is unknown or has expired');
     if (login.iss !== iss) throw unverified('lti_iss_mismatch', 'the issuer does not match the login');
 
@@ -229,14 +223,13 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
     if (login.deploymentId && login.deploymentId !== deploymentId) throw unverified('lti_deployment_mismatch', 'deployment_id differs from the login');
     if (!(await isKnownDeployment(iss, login.clientId, deploymentId))) throw guardErrors.unknownDeployment();
 
-    // Single use: of two concurrent posts of the same state only one gets the record.
-    const consumed = await LoginStateModel.findOneAndDelete({ state, nonce: login.nonce, expiresAt: { $gt: now } });
-    if (!consumed) throw guardErrors.replay();
-    await recordNonce(iss, checked.message.nonce, payload.exp, now);
+    // Single use: of two posts of the same login only one inserts the used nonce.
+    await recordNonce(iss, login.nonce, payload.exp, now);
     logger.debug({ iss, clientId: login.clientId, deploymentId, viaStorage }, 'launch passed the guard');
-    if (!viaStorage) return null;
+    const verified: VerifiedPlatform = { iss, clientId: login.clientId, platform: registration.platform, key };
+    if (!viaStorage) return { verified };
     const launchId = await parkLaunch({ state, iss, idToken, path: req.url });
-    return { target: login.storageTarget!, origin: login.storageOrigin!, state, launchId };
+    return { verified, parked: { target: login.storageTarget!, origin: login.storageOrigin!, state, launchId } };
   }
 
   /** Any refusal of a token whose nonce was already used is reported as a replay (409). */
@@ -246,7 +239,7 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
       return await guard(req, ctx);
     } catch (err) {
       if (!ctx.nonce || !(err instanceof AppError) || err.status === 409) throw err;
-      if (await UsedNonceModel.exists(ctx.nonce)) throw guardErrors.replay();
+      if (await UsedNonceModel.exists({ _id: usedNonceId(ctx.nonce.iss, ctx.nonce.nonce) })) throw guardErrors.replay();
       throw err;
     }
   }
@@ -256,8 +249,9 @@ export function createLaunchGuard(deps: { config: AppConfig; logger: Logger; key
     if (!body || typeof body !== 'object' || body.id_token === undefined) return next();
     if (isConfirmedStorageLaunch(req)) return next();
     const app = req.app;
-    guardOrReplay(req).then((parked) => {
-      if (!parked) return next();
+    guardOrReplay(req).then(({ verified, parked }) => {
+      // ltijs then verifies the token again with the key the guard used, without looking it up again.
+      if (!parked) return continueVerified(verified, next);
       sendStoragePage(app, res, next, { mode: 'launch', ...parked });
     }, next);
   };

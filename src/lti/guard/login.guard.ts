@@ -8,6 +8,7 @@ import { LTI_MOUNT } from '../provider';
 import { guardErrors } from './guard.errors';
 import { ensureGuardIndexes, LoginStateModel, sweepExpired } from './guard.models';
 import { sendStoragePage, storageTargetSchema } from './platform-storage';
+import { continueVerified } from './verified-platform';
 
 /** Long enough for a slow LMS authorization step; ltijs's own state cookie lives 60 s anyway. */
 export const LOGIN_STATE_TTL_MS = 10 * 60_000;
@@ -75,21 +76,22 @@ export function createLoginGuard(deps: { config: AppConfig; logger: Logger }): R
     }
     const params = parsed.data;
     checkLogin(params, config)
-      .then((clientId) => {
-        interceptRedirect(req, res, next, params, clientId, logger);
-        next();
+      .then((registration) => {
+        interceptRedirect(req, res, next, params, registration.clientId, logger);
+        // ltijs answers with the registration just checked (no second lookup of it).
+        continueVerified({ iss: params.iss, clientId: registration.clientId, platform: registration.platform, onlyRegistration: !params.client_id }, next);
       })
       .catch(next);
   };
 }
 
-async function checkLogin(params: LoginParams, config: AppConfig): Promise<string> {
+async function checkLogin(params: LoginParams, config: AppConfig): Promise<CachedRegistration> {
   if (!isOurLaunchUrl(params.target_link_uri, config.publicUrl)) throw guardErrors.badTargetLinkUri();
-  const { clientId } = await findRegistration(params.iss, params.client_id);
-  if (params.lti_deployment_id && !(await isKnownDeployment(params.iss, clientId, params.lti_deployment_id))) {
+  const registration = await findRegistration(params.iss, params.client_id);
+  if (params.lti_deployment_id && !(await isKnownDeployment(params.iss, registration.clientId, params.lti_deployment_id))) {
     throw guardErrors.unknownDeployment();
   }
-  return clientId;
+  return registration;
 }
 
 function interceptRedirect(req: Request, res: Response, next: NextFunction, params: LoginParams, clientId: string, logger: Logger): void {
@@ -122,6 +124,7 @@ async function recordLogin(location: string, params: LoginParams, clientId: stri
   await ensureGuardIndexes();
   const now = new Date();
   await LoginStateModel.create({
+    _id: state,
     state,
     nonce,
     iss: params.iss,

@@ -88,7 +88,7 @@ export async function parkLaunch(input: { state: string; iss: string; idToken: s
   await ensureGuardIndexes();
   const launchId = randomBytes(24).toString('base64url');
   const now = new Date();
-  await ParkedLaunchModel.create({ launchId, ...input, createdAt: now, expiresAt: new Date(now.getTime() + PARKED_LAUNCH_TTL_MS) });
+  await ParkedLaunchModel.create({ _id: launchId, launchId, ...input, createdAt: now, expiresAt: new Date(now.getTime() + PARKED_LAUNCH_TTL_MS) });
   return launchId;
 }
 
@@ -107,7 +107,7 @@ export function createStorageConfirm(deps: { logger: Logger }): RequestHandler {
     const { launch_id: launchId, state } = form.data;
     (async () => {
       await ensureGuardIndexes();
-      const parked = await ParkedLaunchModel.findOneAndDelete({ launchId }).lean();
+      const parked = await ParkedLaunchModel.findOneAndDelete({ _id: launchId }).lean();
       if (!parked || parked.expiresAt.getTime() <= Date.now()) throw storageErrors.confirmUnknown();
       if (parked.state !== state) throw storageErrors.stateMismatch();
       return parked;
