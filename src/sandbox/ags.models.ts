@@ -65,8 +65,13 @@ const scoreSchema = new Schema<SandboxScoreDoc>({
 scoreSchema.index({ lineItemId: 1, userId: 1, timestamp: -1 });
 export const SandboxScore = defineModel<SandboxScoreDoc>('SandboxScore', scoreSchema, 'sandbox_scores');
 
-/** The gradebook cell: written only by FullyGraded / PendingManual scores, like Canvas. */
+/**
+ * The gradebook cell: written only by FullyGraded / PendingManual scores, like Canvas.
+ * _id = key = "lineItemId:userId": found by { _id } alone, which the embedded FerretDB answers
+ * without scanning the collection.
+ */
 export interface SandboxGradeDoc {
+  _id: string;
   key: string;
   courseId: Types.ObjectId;
   lineItemId: Types.ObjectId;
@@ -81,6 +86,7 @@ export interface SandboxGradeDoc {
 export const SandboxGrade = defineModel<SandboxGradeDoc>(
   'SandboxGrade',
   new Schema<SandboxGradeDoc>({
+    _id: { type: String, required: true },
     key: { type: String, required: true, unique: true },
     courseId: { type: Schema.Types.ObjectId, required: true, index: true },
     lineItemId: { type: Schema.Types.ObjectId, required: true, index: true },
@@ -93,6 +99,17 @@ export const SandboxGrade = defineModel<SandboxGradeDoc>(
     updatedAt: { type: Date, default: () => new Date() },
   }),
   'sandbox_grades',
+);
+
+/** The latest score timestamp per line item and user (_id "lineItemId:userId"): scores must not go back in time. */
+export interface SandboxScoreHeadDoc {
+  _id: string;
+  timestamp: Date;
+}
+export const SandboxScoreHead = defineModel<SandboxScoreHeadDoc>(
+  'SandboxScoreHead',
+  new Schema<SandboxScoreHeadDoc>({ _id: { type: String, required: true }, timestamp: { type: Date, required: true } }, { versionKey: false }),
+  'sandbox_score_heads',
 );
 
 /** Score attempts the Sandbox refused, shown on the gradebook page so a newcomer sees why. */

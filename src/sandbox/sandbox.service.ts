@@ -1,4 +1,4 @@
-import { SandboxAccessToken, SandboxGrade, SandboxLineItem, SandboxRejectedScore, SandboxScore, SandboxUsedJti } from './ags.models';
+import { SandboxAccessToken, SandboxGrade, SandboxLineItem, SandboxRejectedScore, SandboxScore, SandboxScoreHead, SandboxUsedJti } from './ags.models';
 import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, type AddPersonInput } from './course.service';
 import { ensurePlatformKey, platformSigningKey } from './keys.service';
 import { SandboxMail } from './mail.models';
@@ -17,6 +17,7 @@ const MODELS = [
   SandboxLineItem,
   SandboxScore,
   SandboxGrade,
+  SandboxScoreHead,
   SandboxRejectedScore,
   SandboxAccessToken,
   SandboxUsedJti,

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { AppConfig } from '../platform/config';
-import { SandboxGrade, SandboxRejectedScore, SandboxScore, type SandboxGradeDoc, type SandboxScoreDoc } from './ags.models';
+import { SandboxGrade, SandboxRejectedScore, SandboxScore, SandboxScoreHead, type SandboxGradeDoc, type SandboxScoreDoc } from './ags.models';
 import { GRADE_WRITING_PROGRESS, issuesText, scoreBody, type ScoreBody } from './ags.schemas';
 import { findLineItem, lineItemsUrl } from './ags.service';
 import { isDuplicateKeyError } from './model.util';
@@ -24,8 +24,10 @@ async function reject(courseId: string, lineItemId: string, body: unknown, error
   throw error;
 }
 
+const cellKey = (lineItemId: string, userId: string) => `${lineItemId}:${userId}`;
+
 async function writeGrade(courseId: string, lineItemId: string, score: ScoreBody, timestamp: Date): Promise<void> {
-  const key = `${lineItemId}:${score.userId}`;
+  const key = cellKey(lineItemId, score.userId);
   const fields = {
     scoreGiven: score.scoreGiven ?? null,
     scoreMaximum: score.scoreMaximum ?? null,
@@ -34,13 +36,25 @@ async function writeGrade(courseId: string, lineItemId: string, score: ScoreBody
     timestamp,
     updatedAt: new Date(),
   };
-  const res = await SandboxGrade.updateOne({ key }, { $set: fields });
+  const res = await SandboxGrade.updateOne({ _id: key }, { $set: fields });
   if (res.matchedCount > 0) return;
   try {
-    await SandboxGrade.create({ key, courseId: new Types.ObjectId(courseId), lineItemId: new Types.ObjectId(lineItemId), userId: score.userId, ...fields });
+    await SandboxGrade.create({ _id: key, key, courseId: new Types.ObjectId(courseId), lineItemId: new Types.ObjectId(lineItemId), userId: score.userId, ...fields });
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
-    await SandboxGrade.updateOne({ key }, { $set: fields });
+    // A concurrent first score, or a cell written before cells were keyed by _id.
+    if ((await SandboxGrade.updateOne({ _id: key }, { $set: fields })).matchedCount === 0) await SandboxGrade.updateOne({ key }, { $set: fields });
+  }
+}
+
+/** Moves the line item's latest timestamp for the user forward (never back). */
+async function advanceHead(key: string, timestamp: Date): Promise<void> {
+  const write = () => SandboxScoreHead.updateOne({ _id: key }, { $max: { timestamp } }, { upsert: true });
+  try {
+    await write();
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    await write();
   }
 }
 
@@ -61,8 +75,8 @@ export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId
     return reject(courseId, lineItemId, body, canvasError(422, 'unprocessable_entity', 'User not found in course or is not a student'));
   }
   const timestamp = new Date(score.timestamp);
-  const last = await SandboxScore.findOne({ lineItemId: new Types.ObjectId(lineItemId), userId: score.userId }).sort({ timestamp: -1 });
-  if (last && timestamp.getTime() < last.timestamp.getTime()) {
+  const head = await SandboxScoreHead.findOne({ _id: cellKey(lineItemId, score.userId) }).lean();
+  if (head && timestamp.getTime() < head.timestamp.getTime()) {
     return reject(courseId, lineItemId, body, canvasError(400, 'bad_request', 'score timestamp not valid'));
   }
   const extensions = Object.fromEntries(Object.entries(score).filter(([k]) => !KNOWN_SCORE_FIELDS.has(k)));
@@ -82,6 +96,7 @@ export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId
     recordedInGradebook: writesGrade,
     receivedAt: new Date(),
   });
+  await advanceHead(cellKey(lineItemId, score.userId), timestamp);
   if (writesGrade) await writeGrade(courseId, lineItemId, score, timestamp);
   const itemUrl = `${lineItemsUrl(config, courseId)}/${lineItemId}`;
   return { resultUrl: `${itemUrl}/results?user_id=${encodeURIComponent(score.userId)}` };
@@ -128,7 +143,7 @@ export async function getSandboxScores(lineItemId: string, userId?: string): Pro
 }
 
 export async function getSandboxGrade(lineItemId: string, userId: string): Promise<SandboxGradeDoc | null> {
-  return SandboxGrade.findOne({ key: `${lineItemId}:${userId}` }).lean();
+  return (await SandboxGrade.findOne({ _id: cellKey(lineItemId, userId) }).lean()) ?? SandboxGrade.findOne({ key: cellKey(lineItemId, userId) }).lean();
 }
 
 export async function getSandboxRejectedScores(courseId: string) {
