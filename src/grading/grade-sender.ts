@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { AgsScore } from '../lti/ltijs';
 import type { Logger } from '../platform/logger';
 import { classifySendFailure, postScore, type SendFailure } from './ags-score.client';
-import { claimDueGrade, completeFailed, completeSent, purgeOldClaimTickets, type ClaimedGrade } from './outbox.service';
+import { claimDueGrade, claimGrade, completeFailed, completeSent, findDueGrades, purgeOldClaimTickets, type ClaimedGrade } from './outbox.service';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 const BACKOFF_BASE_MS = 30_000;
@@ -16,6 +16,8 @@ export interface GradeSenderOptions {
   owner?: string;
   /** At most this many sends per round. */
   limit?: number;
+  /** Sends in flight at once (different candidates or activities; one document is never sent twice at once). */
+  concurrency?: number;
   /** Per send (token + POST). */
   timeoutMs?: number;
   /** Test seam: runs after the claim, before the POST. */
@@ -96,23 +98,39 @@ async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promi
   return 'failed';
 }
 
-/** One round: claims due grades one at a time and sends them. Safe to run in several processes. */
+const BATCH_SIZE = 25;
+
+/**
+ * One round: reads due grades a batch at a time (oldest first), claims each and sends a few at
+ * once — a deadline burst is a queue of different candidates and columns, and each send mostly
+ * waits on the LMS. Safe to run in several processes.
+ */
 export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Promise<GradeSenderRound> {
   const owner = options.owner ?? processOwner;
   const limit = options.limit ?? 100;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const round: GradeSenderRound = { sent: 0, failed: 0, retrying: 0, skipped: 0 };
   await purgeOldClaimTickets(options.now ?? new Date());
-  for (let i = 0; i < limit; i += 1) {
+  let remaining = limit;
+  while (remaining > 0) {
     const now = options.now ?? new Date();
-    const claim = await claimDueGrade(owner, now);
-    if (!claim) break;
-    if (claim === 'contended') {
-      round.skipped += 1;
-      continue;
-    }
-    if (options.beforeSend) await options.beforeSend(claim);
-    round[await deliver(claim, now, timeoutMs)] += 1;
+    const batch = await findDueGrades(now, Math.min(remaining, BATCH_SIZE));
+    if (batch.length === 0) break;
+    remaining -= batch.length;
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const claim = await claimGrade(batch[next++], owner, now);
+        if (claim === 'contended') {
+          round.skipped += 1;
+          continue;
+        }
+        if (options.beforeSend) await options.beforeSend(claim);
+        round[await deliver(claim, now, timeoutMs)] += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
   }
   return round;
 }

@@ -1,4 +1,4 @@
-import mongoose, { Schema, type InferSchemaType, type Types } from 'mongoose';
+import mongoose, { Schema, type InferSchemaType } from 'mongoose';
 
 export const ACTIVITY_PROGRESS = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
 export const GRADING_PROGRESS = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
@@ -20,6 +20,8 @@ export type SyncState = (typeof SYNC_STATES)[number];
  */
 const gradeOutboxSchema = new Schema(
   {
+    /** gradeSyncId(activityId, userSub): recorded and read by { _id } alone (no scan on the embedded FerretDB). */
+    _id: { type: String, required: true },
     activityId: { type: String, required: true },
     userSub: { type: String, required: true, maxlength: 255 },
     contextId: { type: String, default: null },
@@ -59,7 +61,12 @@ const gradeOutboxSchema = new Schema(
 gradeOutboxSchema.index({ activityId: 1, userSub: 1 }, { unique: true });
 gradeOutboxSchema.index({ state: 1, nextAttemptAt: 1 });
 
-export type GradeOutbox = InferSchemaType<typeof gradeOutboxSchema> & { _id: Types.ObjectId };
+export type GradeOutbox = InferSchemaType<typeof gradeOutboxSchema>;
+
+/** The outbox document of one candidate in one activity (unambiguous whatever the ids contain). */
+export function gradeSyncId(activityId: string, userSub: string): string {
+  return JSON.stringify([activityId, userSub]);
+}
 export const GradeOutboxModel = mongoose.model('GradeOutbox', gradeOutboxSchema);
 
 /**

@@ -1,5 +1,5 @@
 import { badRequest, isDuplicateKeyError, notFound } from '../platform/errors';
-import { ACTIVITY_PROGRESS, GRADING_PROGRESS, GradeClaimTicketModel, GradeOutboxModel, type ActivityProgress, type GradeOutbox, type GradingProgress, type SyncState } from './outbox.model';
+import { ACTIVITY_PROGRESS, GRADING_PROGRESS, GradeClaimTicketModel, GradeOutboxModel, gradeSyncId, type ActivityProgress, type GradeOutbox, type GradingProgress, type SyncState } from './outbox.model';
 
 export const TEST_USER_REASON = 'LMS test user — no grade is sent';
 
@@ -96,13 +96,26 @@ export async function recordGradeChange(change: GradeChange): Promise<void> {
     },
     $inc: { version: 1 },
   };
-  const write = () => GradeOutboxModel.updateOne({ activityId: change.activityId, userSub: change.userSub }, update, { upsert: true });
+  const id = gradeSyncId(change.activityId, change.userSub);
+  const write = () => GradeOutboxModel.updateOne({ _id: id }, { ...update, $setOnInsert: { activityId: change.activityId, userSub: change.userSub } }, { upsert: true });
   try {
     await write();
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
-    await write();
+    // A racing first change (FerretDB upserts are query-then-insert), or a document recorded before
+    // documents were keyed by gradeSyncId: the (activityId, userSub) index names it.
+    if ((await GradeOutboxModel.updateOne({ _id: id }, update)).matchedCount === 0) {
+      await GradeOutboxModel.updateOne({ activityId: change.activityId, userSub: change.userSub }, update);
+    }
   }
+}
+
+/** One candidate's outbox document in one activity. */
+async function findSync(activityId: string, userSub: string): Promise<GradeOutbox | null> {
+  return (
+    (await GradeOutboxModel.findOne({ _id: gradeSyncId(activityId, userSub) }).lean<GradeOutbox>()) ??
+    GradeOutboxModel.findOne({ activityId, userSub }).lean<GradeOutbox>()
+  );
 }
 
 function presentSync(doc: GradeOutbox): GradeSyncView {
@@ -130,13 +143,13 @@ export async function listGradeSync(activityId: string): Promise<GradeSyncView[]
 }
 
 export async function getGradeSync(activityId: string, userSub: string): Promise<GradeSyncView | null> {
-  const doc = await GradeOutboxModel.findOne({ activityId, userSub }).lean<GradeOutbox>();
+  const doc = await findSync(activityId, userSub);
   return doc ? presentSync(doc) : null;
 }
 
 /** Puts a refused or waiting grade back in line now (faculty's Retry button). */
 export async function retryGradeSync(activityId: string, userSub: string): Promise<void> {
-  const doc = await GradeOutboxModel.findOne({ activityId, userSub }).lean<GradeOutbox>();
+  const doc = await findSync(activityId, userSub);
   if (!doc) throw notFound('grade_sync_not_found', 'There is no grade for this person in this activity.');
   if (doc.state === 'skipped') throw badRequest('grade_sync_test_user', TEST_USER_REASON);
   if (doc.state !== 'failed' && doc.state !== 'retrying') return;
@@ -154,29 +167,47 @@ const TICKET_RETENTION_MS = 24 * 60 * 60 * 1000;
 export type ClaimedGrade = GradeOutbox;
 
 /**
- * Claims one due document for `owner` with a lease, so several app processes can send without
- * sending twice. 'contended' when another sender won the same claim (possible on FerretDB only).
+ * Up to `limit` documents due for sending, the longest waiting first, in one query. Reading them
+ * claims nothing: each is then claimed with claimGrade, which may find another sender got it.
+ * (On the embedded FerretDB any filter but { _id } scans the collection, so the sender reads
+ * a batch per scan instead of one document per scan.)
  */
-export async function claimDueGrade(owner: string, now: Date, only?: { activityId: string; userSub: string }): Promise<ClaimedGrade | 'contended' | null> {
-  const before = await GradeOutboxModel.findOneAndUpdate(
-    {
-      ...(only ?? {}),
-      state: { $in: ['pending', 'retrying'] },
-      nextAttemptAt: { $lte: now },
-      $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
-    },
-    { $set: { lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS) }, $inc: { claimCount: 1 } },
-    { new: false, sort: { nextAttemptAt: 1 } },
-  ).lean<GradeOutbox>();
-  if (!before) return null;
+export async function findDueGrades(now: Date, limit: number, only?: { activityId: string; userSub: string }): Promise<GradeOutbox[]> {
+  return GradeOutboxModel.find({
+    ...(only ?? {}),
+    state: { $in: ['pending', 'retrying'] },
+    nextAttemptAt: { $lte: now },
+    $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
+  })
+    .sort({ nextAttemptAt: 1 })
+    .limit(limit)
+    .lean<GradeOutbox[]>();
+}
+
+/**
+ * Claims a document read by findDueGrades for `owner`, so several app processes can send without
+ * sending twice. The document (as read) is the claim; 'contended' when another sender claimed it
+ * since. Only the sender that inserts the ticket for the claimCount it read sends (a unique _id
+ * insert is atomic on both servers, where FerretDB's findAndModify is read-then-write). The lease
+ * is taken first: a sender that stops between the two steps leaves a lease that expires, and the
+ * next claim uses the next claimCount — never a ticket that strands the document.
+ */
+export async function claimGrade(candidate: GradeOutbox, owner: string, now: Date): Promise<ClaimedGrade | 'contended'> {
   await ensureIndexes();
+  await GradeOutboxModel.updateOne({ _id: candidate._id }, { $set: { lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS) }, $inc: { claimCount: 1 } });
   try {
-    await GradeClaimTicketModel.create({ _id: `${String(before._id)}:${before.claimCount ?? 0}`, owner, createdAt: now });
+    await GradeClaimTicketModel.create({ _id: `${String(candidate._id)}:${candidate.claimCount ?? 0}`, owner, createdAt: now });
   } catch (err) {
     if (isDuplicateKeyError(err)) return 'contended';
     throw err;
   }
-  return before;
+  return candidate;
+}
+
+/** Claims the longest-waiting due document (of one candidate in one activity, with `only`). */
+export async function claimDueGrade(owner: string, now: Date, only?: { activityId: string; userSub: string }): Promise<ClaimedGrade | 'contended' | null> {
+  const [candidate] = await findDueGrades(now, 1, only);
+  return candidate ? claimGrade(candidate, owner, now) : null;
 }
 
 const unlocked = { lockedBy: null, lockedUntil: null };
