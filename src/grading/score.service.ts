@@ -84,8 +84,42 @@ export async function sendScoreNow(token: LtiIdToken, input: ScoreInput): Promis
 }
 
 /** The whole roster: ltijs returns one page unless told not to page. */
-export async function fetchRoster(token: LtiIdToken): Promise<NrpsMember[]> {
-  if (!token.platformContext.namesRoles?.context_memberships_url) return [];
-  const result = await lti.NamesAndRoles.getMembers(token, { pages: false });
-  return result.members;
+/**
+ * Rosters fetched in the last ROSTER_CACHE_TTL_MS, per platform registration and membership URL
+ * (the NRPS answer is the same for every faculty member of the course). Grading one candidate
+ * after another would otherwise page through the whole roster for each grade (a 40-person
+ * Canvas course is several pages). A cache only: a person not found in it is looked up again
+ * (fresh), so someone just added to the course is never refused because of it; someone just
+ * removed may still be listed for up to the TTL.
+ */
+export const ROSTER_CACHE_TTL_MS = 60_000;
+const MAX_CACHED_ROSTERS = 500;
+const rosterCache = new Map<string, { at: number; members: Promise<NrpsMember[]> }>();
+
+export async function fetchRoster(token: LtiIdToken, options: { fresh?: boolean } = {}): Promise<NrpsMember[]> {
+  const url = token.platformContext.namesRoles?.context_memberships_url;
+  if (!url) return [];
+  const key = JSON.stringify([token.iss, token.clientId, token.deploymentId, url]);
+  const now = Date.now();
+  const hit = rosterCache.get(key);
+  if (!options.fresh && hit && now - hit.at < ROSTER_CACHE_TTL_MS) return hit.members;
+  // Concurrent requests share one fetch; a failed fetch is not kept.
+  const members = lti.NamesAndRoles.getMembers(token, { pages: false }).then((result) => result.members);
+  if (rosterCache.size >= MAX_CACHED_ROSTERS) rosterCache.delete(rosterCache.keys().next().value as string);
+  rosterCache.set(key, { at: now, members });
+  members.catch(() => {
+    if (rosterCache.get(key)?.members === members) rosterCache.delete(key);
+  });
+  return members;
+}
+
+/** The member with this user id, reading the roster again if the cached copy does not have them. */
+export async function findRosterMember(token: LtiIdToken, userId: string): Promise<{ member: NrpsMember | undefined; roster: NrpsMember[] }> {
+  let roster = await fetchRoster(token);
+  let member = roster.find((m) => m.user_id === userId);
+  if (!member) {
+    roster = await fetchRoster(token, { fresh: true });
+    member = roster.find((m) => m.user_id === userId);
+  }
+  return { member, roster };
 }

@@ -4,7 +4,7 @@ import { ACTIVITY_TYPES, ActivityModel, type ActivityType } from '../activities/
 import { kickGradeSender, sendGradeNow } from '../grading/grade-sender';
 import { presentGradeOutcome, presentGradeSyncRow, statusForOutcome } from '../grading/grade-sync.presenter';
 import { getGradeSync, listGradeSync, retryGradeSync } from '../grading/outbox.service';
-import { describePlatformError, fetchRoster, sendScoreNow } from '../grading/score.service';
+import { describePlatformError, fetchRoster, findRosterMember, sendScoreNow } from '../grading/score.service';
 import type { AppConfig } from '../platform/config';
 import { AppError, badRequest, notFound } from '../platform/errors';
 import type { Logger } from '../platform/logger';
@@ -187,8 +187,7 @@ export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger })
         await renderLaunch(res, token, { scoreErrors: parsed.errors, scoreValues: req.body });
         return;
       }
-      const roster = await fetchRoster(token);
-      const member = roster.find((m) => m.user_id === parsed.value.userId);
+      const { member, roster } = await findRosterMember(token, parsed.value.userId);
       if (!member) throw notFound('member_not_found', 'That person is not a member of this course.');
       const scoreMaximum = activity?.pointsPossible ?? 100;
       if (parsed.value.scoreGiven > scoreMaximum) {

@@ -99,7 +99,7 @@ describe('LTI security: what the tool sends', () => {
             assertions.push({ jwt: form.get('client_assertion') ?? '', grantType: form.get('grant_type') ?? '', assertionType: form.get('client_assertion_type') ?? '' });
             return json(200, { access_token: `at-${random()}`, token_type: 'Bearer', expires_in: 3600, scope: form.get('scope') });
           }
-          if (url.pathname === '/members') return json(200, { id: url.href, context: { id: 'ctx' }, members: [] });
+          if (url.pathname.startsWith('/members/')) return json(200, { id: url.href, context: { id: 'ctx' }, members: [] });
           json(404, { error: 'not found' });
         });
       });
@@ -125,7 +125,8 @@ describe('LTI security: what the tool sends', () => {
       const claims = {
         ...validClaims(platform, nonce, sub),
         [`${LTI}roles`]: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'],
-        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': { context_memberships_url: `${new URL(tokenEndpoint).origin}/members`, service_versions: ['2.0'] },
+        // A course of its own per launch: rosters are cached per membership URL for a minute.
+        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': { context_memberships_url: `${new URL(tokenEndpoint).origin}/members/${random()}`, service_versions: ['2.0'] },
       };
       await expectAccepted(agent, { id_token: await signFor(platform, claims), state }, sub);
       // ltijs caches access tokens per scope for an hour; forget it so the next call asks again.

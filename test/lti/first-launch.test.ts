@@ -124,6 +124,18 @@ describe('first launch, deep linking and a grade', () => {
     expect(outbox).to.include({ state: 'sent', version: 1, sentVersion: 1, sentScoreGiven: 17.5 });
   });
 
+  it('grades someone who joined the course after the roster was read (a cached roster is read again before refusing)', async () => {
+    const placed = await placeActivity(course, 'Late joiner grade', 10);
+    const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
+    const first = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.candidate.sub, scoreGiven: '6' });
+    expect(first.status, first.text).to.equal(200);
+    const lateJoiner = await addSandboxPerson(course.id, { name: 'Late Joiner', roles: 'candidate' });
+    const res = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: lateJoiner.sub, scoreGiven: '7' });
+    expect(res.status, res.text).to.equal(200);
+    expect(res.text).to.include('data-testid="score-sent"');
+    expect(await getSandboxGrade(placed.lineItemId!, lateJoiner.sub)).to.include({ scoreGiven: 7 });
+  });
+
   it('keeps a grade for the LMS test student as skipped: never sent, nothing in the gradebook, no refused attempt', async () => {
     const placed = await placeActivity(course, 'Refused grade', 10);
     const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
