@@ -1,4 +1,4 @@
-import { lti, type AgsScore } from '../lti/ltijs';
+import { lti, type AgsScore, type LtiPlatform } from '../lti/ltijs';
 
 export const AGS_SCORE_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
 const SCORE_MEDIA_TYPE = 'application/vnd.ims.lis.v1.score+json';
@@ -45,6 +45,20 @@ function withDeadline<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: numbe
   });
 }
 
+const tokensInFlight = new Map<string, ReturnType<LtiPlatform['platformAccessToken']>>();
+
+/**
+ * ltijs keeps one access token per scope (an hour), but callers that find none at the same
+ * moment each ask the platform for one: the sender's concurrent sends share one request.
+ */
+function accessToken(platform: LtiPlatform, key: string): ReturnType<LtiPlatform['platformAccessToken']> {
+  const pending = tokensInFlight.get(key);
+  if (pending) return pending;
+  const request = platform.platformAccessToken(AGS_SCORE_SCOPE).finally(() => tokensInFlight.delete(key));
+  tokensInFlight.set(key, request);
+  return request;
+}
+
 /**
  * POSTs one score. ltijs's Grade.submitScore overwrites `timestamp` with the send time and its
  * HTTP client has no timeout, so the POST is ours; the access token still comes from ltijs's
@@ -57,7 +71,7 @@ export async function postScore(target: { iss: string; clientId: string; lineIte
   const platform = await lti.getPlatform(target.iss, target.clientId);
   if (!platform) throw new PlatformUnusableError('This LMS is no longer registered with Fieldbook.');
   if (!(await platform.platformActive())) throw new PlatformUnusableError('This LMS registration is not active.');
-  const token = await withDeadline(platform.platformAccessToken(AGS_SCORE_SCOPE), signal, timeoutMs);
+  const token = await withDeadline(accessToken(platform, `${target.iss}\n${target.clientId}`), signal, timeoutMs);
   let res: Response;
   try {
     res = await fetch(scoresUrl(target.lineItemUrl), {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { runGradeSenderOnce, startGradeSender } from '../../src/grading/grade-sender';
 import { GradeOutboxModel } from '../../src/grading/outbox.model';
@@ -109,6 +110,19 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     await runGradeSenderOnce();
     expect(await getSandboxScores(f.placed.lineItemId!, first.sub)).to.have.length(1);
     expect(await getSandboxScores(f.placed.lineItemId!, second.sub)).to.have.length(1);
+  });
+
+  it('a burst sent several at a time asks the LMS for one access token, not one per concurrent send', async () => {
+    const f = await buildFixture(6);
+    for (const [i, c] of f.candidates.entries()) await recordGradeChange(f.change(c, i + 2));
+    // ltijs keeps the token for an hour: forget it, so every concurrent send would need one.
+    await mongoose.connection.collection('accesstokens').deleteMany({});
+    const tokensBefore = await getSandboxTokenStats();
+    const round = await runGradeSenderOnce({ concurrency: 6 });
+    const tokensAfter = await getSandboxTokenStats();
+    expect(round.sent).to.be.at.least(6);
+    expect(tokensAfter.tokenRequests - tokensBefore.tokenRequests).to.equal(1);
+    for (const [i, c] of f.candidates.entries()) expect(await getSandboxGrade(f.placed.lineItemId!, c.sub)).to.include({ scoreGiven: i + 2 });
   });
 
   it('AGS down → retrying with attempts and a backed-off nextAttemptAt; back up → sent on a later round, nothing lost', async () => {
