@@ -17,7 +17,7 @@ import { childEnv, cleanup, freePort, installCleanupHandlers, makeTempDir, ROOT,
 import { cpuByProcess, cpuDelta } from './lib/cpu';
 import { summarizeProfile, formatProfileSummary } from './lib/profile';
 import { ms } from './lib/stats';
-import type { GradeRunResult } from './grades';
+import type { GradeBenchResult } from './grades';
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -152,7 +152,7 @@ interface Report {
   mode: string;
   launches?: { bare: LaunchRunResult; fieldbook: LaunchRunResult; ratio: { throughput: number; p50: number; p95: number; p99: number } };
   profile?: string;
-  grades?: GradeRunResult;
+  grades?: GradeBenchResult;
   /** CPU time per successful launch during the measured runs, by process. */
   cpu: Array<{ tool: string; toolNodeMs: number; ferretdbMs: number; driverMs: number }>;
 }
@@ -254,8 +254,9 @@ async function gradeBenchmark(report: Report): Promise<boolean> {
   );
   const line = out.split('\n').find((l) => l.startsWith('GRADES_RESULT '));
   if (!line) throw new Error(`the grade benchmark printed no result:\n${out.slice(-4000)}`);
-  report.grades = JSON.parse(line.slice('GRADES_RESULT '.length)) as GradeRunResult;
-  return report.grades.errors === 0;
+  report.grades = JSON.parse(line.slice('GRADES_RESULT '.length)) as GradeBenchResult;
+  const { queued, form } = report.grades;
+  return (!queued || (queued.failed === 0 && queued.unfinished === 0)) && (!form || form.errors === 0);
 }
 
 function printReport(report: Report): void {
@@ -296,12 +297,24 @@ function printReport(report: Report): void {
       if (logged?.length) lines.push(`${r.tool} logged during the run: ${logged.join(' | ')}`, '');
     }
   }
-  if (report.grades) {
-    const g = report.grades;
+  if (report.grades?.queued) {
+    const q = report.grades.queued;
     lines.push(
-      '### Grade passback (POST /lti/scores → Sandbox AGS, direct sends: there is no outbox yet)',
+      `### Grade passback, deadline burst (${q.scores} changes recorded in the outbox over ${q.assignments} assignments × ${q.learners} candidates, ${q.concurrency} at a time; the background sender drains them)`,
       '',
-      '| scores | concurrency | ok | errors | scores/s | p50 | p95 | p99 | token requests | NRPS + AGS calls per score |',
+      '| scores | sent | failed | not finished | burst recorded in | all sent after | scores/s | change → received p50 | p95 | p99 | token requests | service calls per score |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      `| ${q.scores} | ${q.sent} | ${q.failed} | ${q.unfinished} | ${ms(q.enqueueMs)} | ${ms(q.drainMs)} | ${q.scoresPerSecond.toFixed(1)} | ${ms(q.latency.p50)} | ${ms(q.latency.p95)} | ${ms(q.latency.p99)} | ${q.tokenRequests} | ${q.serviceCallsPerScore} |`,
+      '',
+    );
+    if (q.errorSamples.length) lines.push(`refused: ${q.errorSamples.join(' | ')}`, '');
+  }
+  if (report.grades?.form) {
+    const g = report.grades.form;
+    lines.push(
+      '### Grade passback, faculty grading one by one (POST /lti/scores: recorded in the outbox and sent at once)',
+      '',
+      '| scores | concurrency | ok | errors | scores/s | request → in gradebook p50 | p95 | p99 | token requests | service calls per score |',
       '|---|---|---|---|---|---|---|---|---|---|',
       `| ${g.scores} | ${g.concurrency} | ${g.ok} | ${g.errors} | ${g.scoresPerSecond.toFixed(1)} | ${ms(g.latency.p50)} | ${ms(g.latency.p95)} | ${ms(g.latency.p99)} | ${g.tokenRequests} during the run, ${g.tokenRequestsIncludingSetup} including the faculty launch and warm-up | ${g.serviceCallsPerScore} |`,
       '',
