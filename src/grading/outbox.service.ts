@@ -204,10 +204,18 @@ export async function claimGrade(candidate: GradeOutbox, owner: string, now: Dat
   return candidate;
 }
 
-/** Claims the longest-waiting due document (of one candidate in one activity, with `only`). */
+function isDue(doc: GradeOutbox, now: Date): boolean {
+  const waiting = doc.state === 'pending' || doc.state === 'retrying';
+  return waiting && !!doc.nextAttemptAt && doc.nextAttemptAt <= now && (!doc.lockedUntil || doc.lockedUntil <= now);
+}
+
+/**
+ * Claims the longest-waiting due document, or with `only` that candidate's document in that
+ * activity if it is due (read by its _id; claimGrade settles any race).
+ */
 export async function claimDueGrade(owner: string, now: Date, only?: { activityId: string; userSub: string }): Promise<ClaimedGrade | 'contended' | null> {
-  const [candidate] = await findDueGrades(now, 1, only);
-  return candidate ? claimGrade(candidate, owner, now) : null;
+  const candidate = only ? await findSync(only.activityId, only.userSub) : (await findDueGrades(now, 1))[0];
+  return candidate && isDue(candidate, now) ? claimGrade(candidate, owner, now) : null;
 }
 
 const unlocked = { lockedBy: null, lockedUntil: null };
