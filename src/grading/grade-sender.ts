@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { AgsScore } from '../lti/ltijs';
 import type { Logger } from '../platform/logger';
 import { classifySendFailure, postScore, type SendFailure } from './ags-score.client';
-import { claimDueGrade, claimGrade, completeFailed, completeSent, findDueGrades, purgeOldClaimTickets, type ClaimedGrade } from './outbox.service';
+import { claimDueGrade, claimGrade, completeFailed, completeSent, findDueGrades, MAX_CLAIM_READ_AGE_MS, purgeOldClaimTickets, type ClaimedGrade } from './outbox.service';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 const BACKOFF_BASE_MS = 30_000;
@@ -117,10 +117,12 @@ export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Prom
     const now = options.now ?? new Date();
     const batch = await findDueGrades(now, Math.min(remaining, BATCH_SIZE));
     if (batch.length === 0) break;
-    remaining -= batch.length;
+    const readAt = Date.now();
     let next = 0;
     const worker = async () => {
-      while (next < batch.length) {
+      // A read too old to claim from (slow sends) is dropped; the next batch reads afresh.
+      while (next < batch.length && Date.now() - readAt < MAX_CLAIM_READ_AGE_MS) {
+        remaining -= 1;
         const claim = await claimGrade(batch[next++], owner, now);
         if (claim === 'contended') {
           round.skipped += 1;

@@ -20,8 +20,12 @@ export type SyncState = (typeof SYNC_STATES)[number];
  */
 const gradeOutboxSchema = new Schema(
   {
-    /** gradeSyncId(activityId, userSub): recorded and read by { _id } alone (no scan on the embedded FerretDB). */
-    _id: { type: String, required: true },
+    /**
+     * gradeSyncId(activityId, userSub): recorded and read by { _id } alone (no scan on the embedded
+     * FerretDB). Mixed, not String: a document recorded before this keying keeps its ObjectId, and
+     * the sender's updates by that _id must not be cast to a string that no longer matches it.
+     */
+    _id: { type: Schema.Types.Mixed, required: true },
     activityId: { type: String, required: true },
     userSub: { type: String, required: true, maxlength: 255 },
     contextId: { type: String, default: null },

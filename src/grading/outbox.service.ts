@@ -162,7 +162,11 @@ export async function retryGradeSync(activityId: string, userSub: string): Promi
 // ---- the sender's side: claim, complete, release ------------------------------------------
 
 export const CLAIM_LEASE_MS = 60_000;
-const TICKET_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** A read of due documents is claimed from for at most this long, then read again. */
+export const MAX_CLAIM_READ_AGE_MS = 30_000;
+/** Far longer than any read is claimed from; short enough that a document whose claimer stopped is retried soon. */
+const TICKET_RETENTION_MS = 10 * 60_000;
+const TICKET_PURGE_INTERVAL_MS = 5 * 60_000;
 
 export type ClaimedGrade = GradeOutbox;
 
@@ -187,20 +191,22 @@ export async function findDueGrades(now: Date, limit: number, only?: { activityI
 /**
  * Claims a document read by findDueGrades for `owner`, so several app processes can send without
  * sending twice. The document (as read) is the claim; 'contended' when another sender claimed it
- * since. Only the sender that inserts the ticket for the claimCount it read sends (a unique _id
- * insert is atomic on both servers, where FerretDB's findAndModify is read-then-write). The lease
- * is taken first: a sender that stops between the two steps leaves a lease that expires, and the
- * next claim uses the next claimCount — never a ticket that strands the document.
+ * since. The ticket comes first: only the sender that inserts the ticket for the claimCount it
+ * read (a unique _id insert, atomic on both servers, where FerretDB applies updates as
+ * read-then-write) writes the lease, so a sender holding an older read never touches the document.
+ * A sender that stops between the two steps leaves the document due with a used ticket: claims are
+ * refused until old tickets are purged (TICKET_RETENTION_MS), then it is claimed again — late, never
+ * lost. Callers must not claim from a read older than MAX_CLAIM_READ_AGE_MS (runGradeSenderOnce).
  */
 export async function claimGrade(candidate: GradeOutbox, owner: string, now: Date): Promise<ClaimedGrade | 'contended'> {
   await ensureIndexes();
-  await GradeOutboxModel.updateOne({ _id: candidate._id }, { $set: { lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS) }, $inc: { claimCount: 1 } });
   try {
-    await GradeClaimTicketModel.create({ _id: `${String(candidate._id)}:${candidate.claimCount ?? 0}`, owner, createdAt: now });
+    await GradeClaimTicketModel.create({ _id: `${String(candidate._id)}:${candidate.claimCount ?? 0}`, owner, createdAt: new Date() });
   } catch (err) {
     if (isDuplicateKeyError(err)) return 'contended';
     throw err;
   }
+  await GradeOutboxModel.updateOne({ _id: candidate._id }, { $set: { lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS) }, $inc: { claimCount: 1 } });
   return candidate;
 }
 
@@ -249,7 +255,7 @@ let lastPurgeAt = 0;
 
 /** Claim tickets only matter while a claim races; drop old ones (no TTL indexes on FerretDB). */
 export async function purgeOldClaimTickets(now: Date): Promise<void> {
-  if (now.getTime() - lastPurgeAt < 60 * 60 * 1000) return;
+  if (now.getTime() - lastPurgeAt < TICKET_PURGE_INTERVAL_MS) return;
   lastPurgeAt = now.getTime();
   await GradeClaimTicketModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - TICKET_RETENTION_MS) } });
 }

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { runGradeSenderOnce, startGradeSender } from '../../src/grading/grade-sender';
 import { GradeOutboxModel } from '../../src/grading/outbox.model';
-import { recordGradeChange, retryGradeSync, listGradeSync, TEST_USER_REASON, type GradeChange } from '../../src/grading/outbox.service';
+import { claimGrade, findDueGrades, recordGradeChange, retryGradeSync, listGradeSync, TEST_USER_REASON, type GradeChange } from '../../src/grading/outbox.service';
 import { AppError } from '../../src/platform/errors';
 import { createLogger } from '../../src/platform/logger';
 import {
@@ -125,6 +125,42 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     for (const [i, c] of f.candidates.entries()) expect(await getSandboxGrade(f.placed.lineItemId!, c.sub)).to.include({ scoreGiven: i + 2 });
   });
 
+  it('a grade recorded before outbox documents were keyed by (activity, candidate) is updated in place and sent, never duplicated', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    const change = f.change(candidate, 9);
+    await GradeOutboxModel.init();
+    const legacyId = new mongoose.Types.ObjectId();
+    const now = new Date();
+    const { userName, comment, ...fields } = change;
+    await GradeOutboxModel.collection.insertOne({
+      _id: legacyId as never,
+      ...fields,
+      userName: userName ?? '',
+      comment: comment ?? null,
+      scoreGiven: 4,
+      version: 1,
+      changedAt: now,
+      state: 'sent',
+      attempts: 0,
+      nextAttemptAt: null,
+      claimCount: 1,
+      sentVersion: 1,
+      sentScoreGiven: 4,
+      sentTimestamp: new Date(now.getTime() - 60_000),
+      sentAt: now,
+    });
+    await recordGradeChange(change);
+    const docs = await GradeOutboxModel.find({ activityId: f.activityId, userSub: candidate.sub }).lean();
+    expect(docs).to.have.length(1);
+    expect(String(docs[0]._id)).to.equal(String(legacyId));
+    expect(docs[0]).to.include({ state: 'pending', version: 2, scoreGiven: 9 });
+    const round = await runGradeSenderOnce();
+    expect(round).to.include({ sent: 1, skipped: 0 });
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 9 });
+    expect(await GradeOutboxModel.findOne({ _id: legacyId }).lean()).to.include({ state: 'sent', sentVersion: 2 });
+  });
+
   it('AGS down → retrying with attempts and a backed-off nextAttemptAt; back up → sent on a later round, nothing lost', async () => {
     const f = await buildFixture();
     const [candidate] = f.candidates;
@@ -232,6 +268,20 @@ describe('grade outbox: durable grade passback to the LMS', () => {
       expect(await getSandboxGrade(f.placed.lineItemId!, c.sub)).to.include({ scoreGiven: i + 1 });
       expect(await outboxOf(f, c)).to.include({ state: 'sent', sentVersion: 1 });
     }
+  });
+
+  it('a sender holding an older read of the outbox never writes to a document another sender claimed and sent', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await recordGradeChange(f.change(candidate, 12));
+    const stale = (await findDueGrades(new Date(), 100)).find((d) => d.userSub === candidate.sub);
+    expect(stale, 'the change is due').to.not.equal(undefined);
+    await runGradeSenderOnce({ owner: 'process-a' });
+    const sent = await outboxOf(f, candidate);
+    expect(sent).to.include({ state: 'sent', lockedBy: null });
+    expect(await claimGrade(stale!, 'process-late', new Date())).to.equal('contended');
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent', lockedBy: null, claimCount: sent!.claimCount });
+    expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub)).to.have.length(1);
   });
 
   it('a change recorded while a send is in flight is sent afterwards: the newer version wins', async () => {
