@@ -1,27 +1,14 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, getSandboxGrade, listSandboxPlacements } from '../../src/sandbox';
-import { expectAccessible, launchBrowser, saveScreenshot, toolFrame } from '../helpers/browser';
+import { expectAccessible, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 
 /** The newcomer's path in a real browser: deep link an activity, launch as candidate, grade as faculty. */
 describe('browser: first launch through the Sandbox LMS', function () {
   this.timeout(120_000);
-  let browser: Browser;
   let page: Page;
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-  afterEach(async () => {
-    await page?.close();
-  });
+  usePagePerTest((p) => (page = p));
 
   it('faculty place an activity, a candidate launches it, faculty send a grade that reaches the gradebook — all pages pass axe', async () => {
     const { baseUrl } = testServer();

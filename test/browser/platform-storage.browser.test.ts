@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { addSandboxPerson, createSandboxCourse, createSandboxPlacement } from '../../src/sandbox';
-import { launchBrowser, saveScreenshot } from '../helpers/browser';
+import { saveScreenshot, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 
 /** The tool's frame once it left the login/storage steps (a page under /lti other than login). */
@@ -24,25 +24,15 @@ async function toolFrame(page: Page, toolOrigin: string): Promise<Frame> {
  */
 describe('browser: launch with third-party cookies blocked (LTI platform storage)', function () {
   this.timeout(120_000);
-  let browser: Browser;
   let page: Page;
   let sandboxUrl: string;
   let toolOrigin: string;
 
-  before(async () => {
-    browser = await launchBrowser(['--test-third-party-cookie-phaseout']);
+  usePagePerTest((p) => (page = p), ['--test-third-party-cookie-phaseout']);
+  before(() => {
     const { baseUrl } = testServer();
     toolOrigin = new URL(baseUrl).origin;
     sandboxUrl = `http://localhost:${new URL(baseUrl).port}`;
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-  afterEach(async () => {
-    await page?.close();
   });
 
   async function candidateLaunch(): Promise<{ placementId: string; personId: string; name: string }> {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { addSandboxPerson, createSandboxCourse, type SandboxPersonView, type SandboxPlacementView } from '../../src/sandbox';
 import { placeActivity } from '../helpers/activity-kit';
-import { expectAccessible, launchBrowser, toolFrame } from '../helpers/browser';
+import { expectAccessible, toolFrame, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 
 const copyKey = (activityId: string, sub: string) => `fieldbook-practicum:${activityId}:${sub}:new`;
@@ -12,27 +12,17 @@ const copyKey = (activityId: string, sub: string) => `fieldbook-practicum:${acti
 /** Autosave of the candidate's entry form: drafts on the server, a copy on the device, restore after an expired session. */
 describe('browser: practicum entry autosave', function () {
   this.timeout(120_000);
-  let browser: Browser;
   let page: Page;
   let candidate: SandboxPersonView;
   let placed: SandboxPlacementView;
 
+  usePagePerTest((p) => (page = p));
   before(async () => {
-    browser = await launchBrowser();
     const suffix = Math.random().toString(36).slice(2, 8);
     const course = await createSandboxCourse({ title: `EDL 697 — Autosave ${suffix}`, label: `EDL697-${suffix}` });
     candidate = await addSandboxPerson(course.id, { name: `Cam Autosave ${suffix}`, roles: 'candidate' });
     const faculty = await addSandboxPerson(course.id, { name: `Dr. Fay Saver ${suffix}`, roles: 'faculty' });
     placed = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `Autosaved hours ${suffix}`, points: 20 });
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-  afterEach(async () => {
-    await page?.close();
   });
 
   const launch = async () => {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { runGradeSenderOnce } from '../../src/grading/grade-sender';
 import { PracticumAuditModel } from '../../src/practicum/practicum-audit.model';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, findSandboxMailTo, getSandboxGrade, listSandboxPlacements } from '../../src/sandbox';
-import { expectAccessible, launchBrowser, saveScreenshot, toolFrame } from '../helpers/browser';
+import { DESKTOP_VIEWPORT, expectAccessible, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
@@ -16,21 +16,8 @@ const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString
  */
 describe('browser: practicum log — candidate → external mentor → faculty', function () {
   this.timeout(180_000);
-  let browser: Browser;
   let page: Page;
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-  afterEach(async () => {
-    await page?.close();
-  });
+  const browser = usePagePerTest((p) => (page = p));
 
   it('logs, verifies by emailed link, approves and sends the grade — every page passes axe', async () => {
     const { baseUrl } = testServer();
@@ -82,7 +69,7 @@ describe('browser: practicum log — candidate → external mentor → faculty',
     const [mail] = await findSandboxMailTo(mentorEmail);
     const link = /https?:\/\/\S+\/access\/\S+/.exec(mail?.text ?? '')?.[0];
     expect(link, mail?.text).to.be.a('string');
-    const mentorPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const mentorPage = await browser().newPage({ viewport: DESKTOP_VIEWPORT });
     try {
       await mentorPage.goto(link!);
       await expectAccessible(mentorPage, 'mentor landing page');

@@ -21,6 +21,32 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
   });
 }
 
+/** The laptop-sized viewport the browser suites use. */
+export const DESKTOP_VIEWPORT = { width: 1280, height: 900 };
+
+/**
+ * Mocha hooks for a browser suite: one Chromium for the file and a fresh page per test, handed
+ * to onPage and closed after the test. Returns the browser, for tests that open more pages.
+ */
+export function usePagePerTest(onPage: (page: Page) => void, extraArgs: string[] = []): () => Browser {
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  before(async () => {
+    browser = await launchBrowser(extraArgs);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    page = await browser!.newPage({ viewport: DESKTOP_VIEWPORT });
+    onPage(page);
+  });
+  afterEach(async () => {
+    await page?.close();
+  });
+  return () => browser!;
+}
+
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export interface AxeViolation {
