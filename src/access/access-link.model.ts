@@ -3,6 +3,32 @@ import mongoose, { Schema, type Model } from 'mongoose';
 export const ACCESS_PURPOSES = ['mentor-verify'] as const;
 export type AccessPurpose = (typeof ACCESS_PURPOSES)[number];
 
+/** Whose work a link (and the session it opens) reaches: one candidate in one activity. */
+export interface AccessScope {
+  iss: string;
+  activityId: string;
+  candidateSub: string;
+}
+
+/** Names shown to the person, copied when the link is issued. */
+export interface AccessDisplay {
+  candidateName: string;
+  activityTitle: string;
+  courseTitle: string;
+}
+
+/** Schema fields for AccessScope and AccessDisplay, shared by links and the sessions they open. */
+export const accessScopeFields = {
+  iss: { type: String, required: true },
+  activityId: { type: String, required: true },
+  candidateSub: { type: String, required: true },
+};
+export const accessDisplayFields = {
+  candidateName: { type: String, default: '' },
+  activityTitle: { type: String, default: '' },
+  courseTitle: { type: String, default: '' },
+};
+
 /**
  * One signed link given to a person without an LMS account. The JWT in the URL
  * names this record by jti; the record is the authority on whether the link may
@@ -12,8 +38,8 @@ export interface AccessLink {
   jti: string;
   purpose: AccessPurpose;
   subject: { email: string; name: string };
-  scope: { iss: string; activityId: string; candidateSub: string };
-  display: { candidateName: string; activityTitle: string; courseTitle: string };
+  scope: AccessScope;
+  display: AccessDisplay;
   createdBy: { sub: string; name: string };
   createdAt: Date;
   expiresAt: Date;
@@ -30,17 +56,8 @@ const accessLinkSchema = new Schema<AccessLink>(
       email: { type: String, required: true },
       name: { type: String, required: true },
     },
-    scope: {
-      iss: { type: String, required: true },
-      activityId: { type: String, required: true },
-      candidateSub: { type: String, required: true },
-    },
-    /** Names shown on the landing page, copied when the link is issued. */
-    display: {
-      candidateName: { type: String, default: '' },
-      activityTitle: { type: String, default: '' },
-      courseTitle: { type: String, default: '' },
-    },
+    scope: accessScopeFields,
+    display: accessDisplayFields,
     createdBy: {
       sub: { type: String, required: true },
       name: { type: String, required: true },

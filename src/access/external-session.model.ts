@@ -1,5 +1,5 @@
 import mongoose, { Schema, type Model } from 'mongoose';
-import { ACCESS_PURPOSES, type AccessPurpose } from './access-link.model';
+import { ACCESS_PURPOSES, accessDisplayFields, accessScopeFields, type AccessDisplay, type AccessPurpose, type AccessScope } from './access-link.model';
 
 /**
  * A short-lived session opened by redeeming an access link. Only the SHA-256 of
@@ -11,8 +11,8 @@ export interface ExternalSessionRecord {
   purpose: AccessPurpose;
   email: string;
   name: string;
-  scope: { iss: string; activityId: string; candidateSub: string };
-  display: { candidateName: string; activityTitle: string; courseTitle: string };
+  scope: AccessScope;
+  display: AccessDisplay;
   invitedBy: string;
   createdAt: Date;
   expiresAt: Date;
@@ -28,16 +28,8 @@ const externalSessionSchema = new Schema<ExternalSessionRecord>(
     purpose: { type: String, required: true, enum: ACCESS_PURPOSES },
     email: { type: String, required: true },
     name: { type: String, required: true },
-    scope: {
-      iss: { type: String, required: true },
-      activityId: { type: String, required: true },
-      candidateSub: { type: String, required: true },
-    },
-    display: {
-      candidateName: { type: String, default: '' },
-      activityTitle: { type: String, default: '' },
-      courseTitle: { type: String, default: '' },
-    },
+    scope: accessScopeFields,
+    display: accessDisplayFields,
     invitedBy: { type: String, default: '' },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { recordAccessEvent } from './access-audit.service';
 import { accessErrors, type SessionRefusal } from './access.errors';
-import type { AccessLink, AccessPurpose } from './access-link.model';
+import type { AccessDisplay, AccessLink, AccessPurpose, AccessScope } from './access-link.model';
 import { ExternalSessionModel, type ExternalSessionRecord } from './external-session.model';
 
 export const EXTERNAL_SESSION_HOURS = 8;
@@ -15,8 +15,8 @@ export interface ExternalSession {
   purpose: AccessPurpose;
   email: string;
   name: string;
-  scope: { iss: string; activityId: string; candidateSub: string };
-  display: { candidateName: string; activityTitle: string; courseTitle: string };
+  scope: AccessScope;
+  display: AccessDisplay;
   invitedBy: string;
   expiresAt: Date;
 }
