@@ -176,9 +176,8 @@ export type ClaimedGrade = GradeOutbox;
  * (On the embedded FerretDB any filter but { _id } scans the collection, so the sender reads
  * a batch per scan instead of one document per scan.)
  */
-export async function findDueGrades(now: Date, limit: number, only?: { activityId: string; userSub: string }): Promise<GradeOutbox[]> {
+export async function findDueGrades(now: Date, limit: number): Promise<GradeOutbox[]> {
   return GradeOutboxModel.find({
-    ...(only ?? {}),
     state: { $in: ['pending', 'retrying'] },
     nextAttemptAt: { $lte: now },
     $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
@@ -215,12 +214,9 @@ function isDue(doc: GradeOutbox, now: Date): boolean {
   return waiting && !!doc.nextAttemptAt && doc.nextAttemptAt <= now && (!doc.lockedUntil || doc.lockedUntil <= now);
 }
 
-/**
- * Claims the longest-waiting due document, or with `only` that candidate's document in that
- * activity if it is due (read by its _id; claimGrade settles any race).
- */
-export async function claimDueGrade(owner: string, now: Date, only?: { activityId: string; userSub: string }): Promise<ClaimedGrade | 'contended' | null> {
-  const candidate = only ? await findSync(only.activityId, only.userSub) : (await findDueGrades(now, 1))[0];
+/** Claims one candidate's document in one activity if it is due (read by its _id; claimGrade settles any race). */
+export async function claimDueGrade(owner: string, now: Date, which: { activityId: string; userSub: string }): Promise<ClaimedGrade | 'contended' | null> {
+  const candidate = await findSync(which.activityId, which.userSub);
   return candidate && isDue(candidate, now) ? claimGrade(candidate, owner, now) : null;
 }
 
