@@ -45,13 +45,15 @@ function withDeadline<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: numbe
   });
 }
 
-const tokensInFlight = new Map<string, ReturnType<LtiPlatform['platformAccessToken']>>();
+type AccessToken = Awaited<ReturnType<LtiPlatform['platformAccessToken']>>;
+
+const tokensInFlight = new Map<string, Promise<AccessToken>>();
 
 /**
  * ltijs keeps one access token per scope (an hour), but callers that find none at the same
  * moment each ask the platform for one: the sender's concurrent sends share one request.
  */
-function accessToken(platform: LtiPlatform, key: string): ReturnType<LtiPlatform['platformAccessToken']> {
+function accessToken(platform: LtiPlatform, key: string): Promise<AccessToken> {
   const pending = tokensInFlight.get(key);
   if (pending) return pending;
   const request = platform.platformAccessToken(AGS_SCORE_SCOPE).finally(() => tokensInFlight.delete(key));
@@ -60,29 +62,60 @@ function accessToken(platform: LtiPlatform, key: string): ReturnType<LtiPlatform
 }
 
 /**
+ * Forgets ltijs's cached score token after the platform answered 401 to it (revoked, developer
+ * key reset): otherwise ltijs hands out the dead token until its hour is up. Only a token stored
+ * no later than `usedAt` is deleted, so a send that got its 401 after another send already fetched
+ * a fresh token does not throw the fresh one away (ltijs's records carry createdAt; a record
+ * without one is treated as old).
+ */
+async function discardCachedToken(platform: LtiPlatform, usedAt: Date): Promise<void> {
+  await lti.Database.Delete('accesstoken', {
+    platformUrl: await platform.platformUrl(),
+    clientId: await platform.platformClientId(),
+    scopes: AGS_SCORE_SCOPE,
+    $or: [{ createdAt: { $lte: usedAt } }, { createdAt: { $exists: false } }],
+  });
+}
+
+/**
  * POSTs one score. ltijs's Grade.submitScore overwrites `timestamp` with the send time and its
  * HTTP client has no timeout, so the POST is ours; the access token still comes from ltijs's
  * per-scope cache (the same scope string submitScore uses, so the cached token is shared).
- * The whole send (token + POST) is bounded by timeoutMs and the POST is aborted at the deadline,
- * so a timed-out score cannot land later behind a newer one.
+ * A 401 means the platform no longer honours the cached token: it is discarded and the score
+ * sent once more with a freshly requested one (a second 401 is left to the caller's retry).
+ * The whole send (tokens + POSTs) is bounded by timeoutMs and the POST is aborted at the
+ * deadline, so a timed-out score cannot land later behind a newer one.
  */
 export async function postScore(target: { iss: string; clientId: string; lineItemUrl: string }, score: AgsScore, timeoutMs: number): Promise<void> {
   const signal = AbortSignal.timeout(timeoutMs);
   const platform = await lti.getPlatform(target.iss, target.clientId);
   if (!platform) throw new PlatformUnusableError('This LMS is no longer registered with Fieldbook.');
   if (!(await platform.platformActive())) throw new PlatformUnusableError('This LMS registration is not active.');
-  const token = await withDeadline(accessToken(platform, `${target.iss}\n${target.clientId}`), signal, timeoutMs);
-  let res: Response;
-  try {
-    res = await fetch(scoresUrl(target.lineItemUrl), {
-      method: 'POST',
-      headers: { Authorization: `${token.token_type} ${token.access_token}`, 'Content-Type': SCORE_MEDIA_TYPE, Accept: 'application/json' },
-      body: JSON.stringify(score),
-      signal,
-    });
-  } catch (err) {
-    if (signal.aborted) throw new SendTimeoutError(timeoutMs);
-    throw err;
+  const key = `${target.iss}\n${target.clientId}`;
+
+  const send = async (): Promise<{ res: Response; usedAt: Date }> => {
+    const token = await withDeadline(accessToken(platform, key), signal, timeoutMs);
+    const usedAt = new Date();
+    try {
+      const res = await fetch(scoresUrl(target.lineItemUrl), {
+        method: 'POST',
+        headers: { Authorization: `${token.token_type} ${token.access_token}`, 'Content-Type': SCORE_MEDIA_TYPE, Accept: 'application/json' },
+        body: JSON.stringify(score),
+        signal,
+      });
+      return { res, usedAt };
+    } catch (err) {
+      if (signal.aborted) throw new SendTimeoutError(timeoutMs);
+      throw err;
+    }
+  };
+
+  const first = await send();
+  let res = first.res;
+  if (res.status === 401) {
+    await res.arrayBuffer().catch(() => undefined);
+    await withDeadline(discardCachedToken(platform, first.usedAt), signal, timeoutMs);
+    res = (await send()).res;
   }
   if (res.ok) {
     await res.arrayBuffer().catch(() => undefined);

@@ -121,7 +121,11 @@ type PlainHandler = (req: Request, res: Response, next?: NextFunction) => unknow
 
 export interface LtiProvider {
   app: Express;
-  Database: { Get(enc: false | string, collection: string, query: object): Promise<unknown[] | false> };
+  Database: {
+    Get(enc: false | string, collection: string, query: object): Promise<unknown[] | false>;
+    /** deleteMany on ltijs's model for `collection` (e.g. 'accesstoken'); the query is passed through. */
+    Delete(collection: string, query: object): Promise<true>;
+  };
   setup(
     encryptionKey: string,
     database: { url: string; connection?: Record<string, unknown> },

@@ -20,6 +20,6 @@ export { setSandboxAgsMode, getSandboxAgsMode, getSandboxTokenStats } from './se
 export { getSandboxScores, getSandboxGrade, getSandboxRejectedScores } from './score.service';
 export { createLineItem as createSandboxLineItem, presentLineItem } from './ags.service';
 export { recordSandboxMail, listSandboxMail, getSandboxMail, findSandboxMailTo } from './mail.service';
-export { issueSandboxAccessTokenForTests } from './token.service';
+export { issueSandboxAccessTokenForTests, revokeSandboxTokens } from './token.service';
 export { AGS_SCOPES, NRPS_SCOPE } from './id-token.service';
 export { ROLE, rolesForPreset } from './roles.service';

@@ -103,3 +103,14 @@ export async function issueSandboxAccessTokenForTests(scopes: string[]): Promise
   await SandboxAccessToken.create({ tokenHash: hashToken(accessToken), scopes, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_S * 1000), createdAt: new Date() });
   return accessToken;
 }
+
+/**
+ * Invalidates the access tokens issued so far (all, or those carrying `scope`): the service
+ * endpoints then answer 401 to them, as Canvas does for a token it no longer honours (developer
+ * key turned off and on, token revoked) although the tool still believes it valid for the hour.
+ * Returns how many tokens were revoked.
+ */
+export async function revokeSandboxTokens(options: { scope?: string } = {}): Promise<number> {
+  const res = await SandboxAccessToken.deleteMany(options.scope ? { scopes: options.scope } : {});
+  return res.deletedCount;
+}

@@ -15,6 +15,7 @@ import {
   getSandboxScores,
   getSandboxTokenStats,
   issueSandboxAccessTokenForTests,
+  revokeSandboxTokens,
   setSandboxAgsMode,
   type SandboxPersonView,
   type SandboxPlacementView,
@@ -123,6 +124,34 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     expect(round.sent).to.be.at.least(6);
     expect(tokensAfter.tokenRequests - tokensBefore.tokenRequests).to.equal(1);
     for (const [i, c] of f.candidates.entries()) expect(await getSandboxGrade(f.placed.lineItemId!, c.sub)).to.include({ scoreGiven: i + 2 });
+  });
+
+  it('a cached access token the LMS answers 401 to is discarded: the send is retried once with one new token and the grade lands', async () => {
+    const f = await buildFixture(5);
+    const [first, second, ...burst] = f.candidates;
+    await recordGradeChange(f.change(first, 11));
+    await runGradeSenderOnce();
+    expect(await getSandboxGrade(f.placed.lineItemId!, first.sub), 'a token is now cached').to.include({ scoreGiven: 11 });
+    // The LMS stops honouring the tokens it issued; ltijs still holds one it believes valid for the hour.
+    expect(await revokeSandboxTokens({ scope: AGS_SCOPES.score })).to.be.at.least(1);
+
+    await recordGradeChange(f.change(second, 14));
+    let tokensBefore = await getSandboxTokenStats();
+    await runGradeSenderOnce();
+    let tokensAfter = await getSandboxTokenStats();
+    expect(await outboxOf(f, second)).to.include({ state: 'sent', sentVersion: 1, attempts: 0, reason: null });
+    expect(await getSandboxGrade(f.placed.lineItemId!, second.sub)).to.include({ scoreGiven: 14, scoreMaximum: 20 });
+    expect(tokensAfter.tokenRequests - tokensBefore.tokenRequests, 'one new token').to.equal(1);
+    expect(tokensAfter.tokensIssued - tokensBefore.tokensIssued).to.equal(1);
+
+    // Concurrent sends that all meet the revoked token share one new token and keep it.
+    await revokeSandboxTokens({ scope: AGS_SCOPES.score });
+    for (const [i, c] of burst.entries()) await recordGradeChange(f.change(c, i + 5));
+    tokensBefore = await getSandboxTokenStats();
+    await runGradeSenderOnce({ concurrency: burst.length });
+    tokensAfter = await getSandboxTokenStats();
+    for (const [i, c] of burst.entries()) expect(await getSandboxGrade(f.placed.lineItemId!, c.sub)).to.include({ scoreGiven: i + 5 });
+    expect(tokensAfter.tokenRequests - tokensBefore.tokenRequests, 'one new token, not one per send').to.equal(1);
   });
 
   it('a grade recorded before outbox documents were keyed by (activity, candidate) is updated in place and sent, never duplicated', async () => {
@@ -313,7 +342,7 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     // Another writer posts a later score for the same person and column before our sender runs.
     const token = await issueSandboxAccessTokenForTests([AGS_SCOPES.score]);
     const otherAt = new Date();
-    const scoresUrl = new URL(`${f.placed.lineItemId}/scores`, `${f.change(candidate, 0).lineItemUrl.replace(/[^/]+$/, '')}`);
+    const scoresUrl = new URL(`${f.placed.lineItemId}/scores`, `${f.change(candidate, 0).lineItemUrl!.replace(/[^/]+$/, '')}`);
     const posted = await request(scoresUrl.origin)
       .post(scoresUrl.pathname)
       .set('Authorization', `Bearer ${token}`)

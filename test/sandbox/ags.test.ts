@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { AGS_SCOPES, getSandboxGrade, getSandboxRejectedScores, getSandboxScores, issueSandboxAccessTokenForTests, NRPS_SCOPE, setSandboxAgsMode } from '../../src/sandbox';
+import {
+  AGS_SCOPES,
+  getSandboxGrade,
+  getSandboxRejectedScores,
+  getSandboxScores,
+  issueSandboxAccessTokenForTests,
+  NRPS_SCOPE,
+  revokeSandboxTokens,
+  setSandboxAgsMode,
+} from '../../src/sandbox';
 import { testServer } from '../helpers/test-server';
 import { buildCourse, identity } from './sandbox-kit';
 
@@ -39,6 +48,23 @@ describe('Sandbox LMS: Assignment and Grade Services', () => {
     const readOnly = await issueSandboxAccessTokenForTests([AGS_SCOPES.lineitemReadonly]);
     await api.get(base).set('Authorization', `Bearer ${readOnly}`).expect(200);
     await api.post(base).set('Authorization', `Bearer ${readOnly}`).send({ label: 'x', scoreMaximum: 1 }).expect(403);
+  });
+
+  it('answers 401 to revoked tokens, as Canvas does for a token it no longer honours; tokens without the scope stay valid', async () => {
+    const { c, api, base, score } = await setup();
+    const nrpsOnly = await issueSandboxAccessTokenForTests([NRPS_SCOPE]);
+    const nrpsUrl = `/sandbox/nrps/${c.course.id}/memberships`;
+    await api.get(nrpsUrl).set('Authorization', `Bearer ${nrpsOnly}`).expect(200);
+    const body = { userId: c.candidate.sub, scoreGiven: 5, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: now() };
+    expect((await score(body)).status).to.equal(200);
+
+    expect(await revokeSandboxTokens({ scope: AGS_SCOPES.score })).to.be.at.least(1);
+
+    const refused = await score({ ...body, timestamp: now(1) });
+    expect(refused.status, refused.text).to.equal(401);
+    expect(refused.headers['www-authenticate']).to.match(/invalid_token/);
+    await api.get(base).set('Authorization', `Bearer ${await issueSandboxAccessTokenForTests(ALL)}`).expect(200);
+    await api.get(nrpsUrl).set('Authorization', `Bearer ${nrpsOnly}`).expect(200);
   });
 
   it('creates, filters, pages, updates and deletes line items', async () => {
