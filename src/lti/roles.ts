@@ -2,9 +2,14 @@
  * The one place where LTI role claims become Fieldbook roles.
  *
  * Decisions (each covered by test/lti/roles.test.ts):
- * - Only CONTEXT (membership) roles decide faculty / designer / mentor / candidate. Institution and
- *   system roles other than Administrator never elevate: Canvas sends institution#Instructor for
- *   anyone employed as faculty, even in a course where they are enrolled as a student.
+ * - CONTEXT (membership) roles decide faculty / designer / mentor / candidate whenever the launch
+ *   carries any: Canvas sends institution#Instructor for anyone employed as faculty, even in a course
+ *   where they are enrolled as a student (membership Learner) — that person stays a candidate there.
+ * - Only a launch with NO membership role at all falls back to institution roles: institution
+ *   Instructor → faculty, institution Learner / Student → candidate. The 1EdTech reference platform
+ *   sends only institution roles on deep linking, so without the fallback its instructor could not
+ *   place an activity. System roles other than Administrator never elevate, and the fallback does not
+ *   open the coordinator placement (that still needs a membership Instructor or an Administrator).
  * - Administrator at any level (membership, institution, system, incl. Canvas SysAdmin) makes the
  *   person a coordinator. Membership Administrator sub-roles count only for #Administrator and
  *   #SystemAdministrator (external developers / support staff get nothing).
@@ -125,6 +130,20 @@ function membershipRole(r: ParsedRole): FieldbookRole | null {
   }
 }
 
+/** Institution role → Fieldbook role, consulted only when the launch has no membership role. */
+function institutionFallbackRole(r: ParsedRole): FieldbookRole | null {
+  if (r.level !== 'institution') return null;
+  switch (r.role) {
+    case 'Instructor':
+      return 'faculty';
+    case 'Learner':
+    case 'Student':
+      return 'candidate';
+    default:
+      return null;
+  }
+}
+
 /** Custom parameter values that Canvas could not substitute arrive as the literal `$Variable`. */
 function customString(custom: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = custom?.[key];
@@ -171,8 +190,9 @@ export function mapRoles(input: RoleMappingInput): RoleMapping {
   const isAdministrator = parsed.some(isAdministratorRole);
   const isTestUser = parsed.some(isTestUserRole);
   const held = new Set<FieldbookRole>();
+  const hasMembershipRole = parsed.some((r) => r.level === 'membership');
   for (const r of parsed) {
-    const mapped = membershipRole(r);
+    const mapped = hasMembershipRole ? membershipRole(r) : institutionFallbackRole(r);
     if (mapped) held.add(mapped);
   }
   const isInstructor = parsed.some((r) => r.level === 'membership' && (r.role === 'Instructor' || r.role === 'TeachingAssistant'));

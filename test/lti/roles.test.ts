@@ -68,7 +68,7 @@ describe('lti/roles mapRoles', () => {
       ['urn:lti:role:ims/lis/Administrator', 'coordinator'],
       ['urn:lti:instrole:ims/lis/Administrator', 'coordinator'],
       ['urn:lti:sysrole:ims/lis/Administrator', 'coordinator'],
-      ['urn:lti:instrole:ims/lis/Instructor', 'candidate'],
+      ['urn:lti:instrole:ims/lis/Instructor', 'faculty'],
       ['urn:lti:instrole:ims/lis/Student', 'candidate'],
     ];
     for (const [role, primary] of cases) {
@@ -76,6 +76,47 @@ describe('lti/roles mapRoles', () => {
         expect(mapRoles({ roles: [role] }).primary).to.equal(primary);
       });
     }
+  });
+
+  describe('institution roles when the launch has no membership role (1EdTech reference platform deep linking)', () => {
+    it('only institution Instructor → faculty', () => {
+      const m = mapRoles({ roles: [`${INST}Instructor`], context: undefined });
+      expect(m).to.include({ primary: 'faculty', isAdministrator: false });
+      expect(m.roles).to.deep.equal(['faculty']);
+      expect(mapRoles({ roles: [`${INST}Instructor`, `${SYS}User`] }).roles).to.deep.equal(['faculty']);
+    });
+
+    it('only institution Learner or Student → candidate', () => {
+      expect(mapRoles({ roles: [`${INST}Learner`] }).roles).to.deep.equal(['candidate']);
+      expect(mapRoles({ roles: [`${INST}Student`, `${SYS}User`] }).roles).to.deep.equal(['candidate']);
+      expect(mapRoles({ roles: [`${INST}Student`, `${INST}Instructor`] }).roles).to.deep.equal(['faculty', 'candidate']);
+    });
+
+    it('a membership role always wins: membership Learner + institution Instructor → candidate', () => {
+      expect(mapRoles({ roles: [`${INST}Instructor`, `${M}Learner`] }).roles).to.deep.equal(['candidate']);
+      expect(mapRoles({ roles: [`${INST}Instructor`, 'Learner'] }).roles, 'short names are membership roles').to.deep.equal(['candidate']);
+    });
+
+    it('institution Instructor + membership Mentor → mentor', () => {
+      const m = mapRoles({ roles: [`${INST}Instructor`, `${M}Mentor`], roleScopeMentor: ['sub-a'] });
+      expect(m.roles).to.deep.equal(['mentor']);
+      expect(m.menteeSubs).to.deep.equal(['sub-a']);
+    });
+
+    it('an unmapped membership role still counts as a membership role: no fallback', () => {
+      expect(mapRoles({ roles: [`${INST}Instructor`, `${LIS}/membership/Administrator#ExternalDeveloper`] }).roles).to.deep.equal(['candidate']);
+    });
+
+    it('system roles alone do not elevate', () => {
+      for (const roles of [[`${SYS}User`], [`${SYS}Instructor`], [`${SYS}Creator`, `${SYS}SysSupport`, `${SYS}AccountAdmin`], ['urn:lti:sysrole:ims/lis/Instructor']]) {
+        expect(mapRoles({ roles }).roles, roles.join(' ')).to.deep.equal(['candidate']);
+      }
+    });
+
+    it('Administrator handling is unchanged: institution Administrator + Instructor → coordinator and faculty', () => {
+      expect(mapRoles({ roles: [`${INST}Administrator`, `${INST}Instructor`] })).to.include({ primary: 'coordinator', isAdministrator: true });
+      expect(mapRoles({ roles: [`${INST}Administrator`, `${INST}Instructor`] }).roles).to.deep.equal(['coordinator', 'faculty']);
+    });
   });
 
   describe('Canvas role sets', () => {
@@ -161,11 +202,11 @@ describe('lti/roles mapRoles', () => {
       expect(m.roles).to.deep.equal(['candidate']);
     });
 
-    it('is ignored for a Mentor, a ContentDeveloper and for institution-only Instructors', () => {
+    it('is ignored for a Mentor, a ContentDeveloper and for institution-only Instructors (faculty by the fallback, not coordinator)', () => {
       const custom = { fieldbook_role: 'coordinator' };
       expect(mapRoles({ roles: [`${M}Mentor`], custom }).primary).to.equal('mentor');
       expect(mapRoles({ roles: [`${M}ContentDeveloper`], custom }).primary).to.equal('designer');
-      expect(mapRoles({ roles: [`${INST}Instructor`], custom }).primary).to.equal('candidate');
+      expect(mapRoles({ roles: [`${INST}Instructor`], custom }).roles).to.deep.equal(['faculty']);
     });
 
     it('is ignored when the value is an unsubstituted variable or another value', () => {
