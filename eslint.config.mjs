@@ -17,6 +17,24 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // src/platform is cross-cutting and knows no feature: features get what they need injected
+    // (e.g. the Sandbox outbox reaches the mailer through src/bootstrap.ts).
+    files: ['src/platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(sandbox|practicum|lti|grading|access|activities)(/|$)',
+              message: 'src/platform must not import a feature; inject what it needs from src/bootstrap.ts or src/app.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['public/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', console: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly' } },
   },

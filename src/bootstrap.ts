@@ -9,6 +9,7 @@ import { startDatabase, type DatabaseHandle } from './platform/database/database
 import type { Logger } from './platform/logger';
 import { createMailer, swappableMailer, type SwappableMailer } from './platform/mailer';
 import { PROJECT_ROOT } from './platform/paths';
+import { recordSandboxMail } from './sandbox/mail.service';
 import { ensureSandboxReady } from './sandbox/sandbox.service';
 import { sandboxIdentity } from './sandbox/sandbox.identity';
 
@@ -45,7 +46,9 @@ export async function startFieldbook(config: AppConfig, logger: Logger): Promise
       });
     }
     const lifecycle = { isShuttingDown: false, startedAt: new Date(), version };
-    const mailer = swappableMailer(createMailer(config, logger));
+    // Without SMTP, development and test mail lands in the Sandbox outbox (/sandbox/mail).
+    const outbox = config.sandbox.enabled && config.env !== 'production' ? recordSandboxMail : undefined;
+    const mailer = swappableMailer(createMailer(config, logger, { outbox }));
     const app = createApp({ config, logger, lifecycle, mailer });
     return { app, database, lifecycle, mailer };
   } catch (err) {

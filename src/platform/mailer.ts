@@ -1,5 +1,4 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import { recordSandboxMail } from '../sandbox';
 import type { AppConfig } from './config';
 import { AppError, badGateway } from './errors';
 import type { Logger } from './logger';
@@ -11,6 +10,12 @@ export interface OutgoingMail {
   text: string;
   html?: string;
 }
+
+/**
+ * Where mail goes when no SMTP server is configured, injected by the composition root (in
+ * development and tests: the Sandbox LMS's outbox page). src/platform knows no feature.
+ */
+export type MailOutbox = (mail: OutgoingMail & { from: string }) => Promise<{ id: string }>;
 
 export interface Mailer {
   /** How mail leaves: a real SMTP server, the Sandbox outbox page, or nowhere (not configured). */
@@ -32,13 +37,13 @@ function describeSmtp(url: string): string {
 }
 
 /**
- * With mail.smtpUrl: SMTP through nodemailer. Without it and with the Sandbox LMS
- * enabled (development, tests): the Sandbox outbox (/sandbox/mail). Otherwise the
- * app still starts (mail is one feature, not the whole product) but logs a warning
- * and every send fails with mail_not_configured.
+ * With mail.smtpUrl: SMTP through nodemailer. Without it but with an `outbox` (the caller passes
+ * the Sandbox outbox in development and tests): that outbox. Otherwise the app still starts (mail
+ * is one feature, not the whole product) but logs a warning and every send fails with
+ * mail_not_configured.
  * Bodies are never logged: they carry access links.
  */
-export function createMailer(config: Pick<AppConfig, 'mail' | 'sandbox' | 'env'>, logger: Logger): Mailer {
+export function createMailer(config: Pick<AppConfig, 'mail'>, logger: Logger, deps: { outbox?: MailOutbox } = {}): Mailer {
   const log = logger.child({ component: 'mailer' });
   const { smtpUrl, from } = config.mail;
 
@@ -65,12 +70,13 @@ export function createMailer(config: Pick<AppConfig, 'mail' | 'sandbox' | 'env'>
     };
   }
 
-  if (config.sandbox.enabled && config.env !== 'production') {
+  const { outbox } = deps;
+  if (outbox) {
     log.info('no SMTP_URL: outgoing mail goes to the Sandbox outbox at /sandbox/mail');
     return {
       transport: 'sandbox-outbox',
       async send(mail) {
-        const { id } = await recordSandboxMail({ to: mail.to, from, subject: mail.subject, text: mail.text, html: mail.html });
+        const { id } = await outbox({ to: mail.to, from, subject: mail.subject, text: mail.text, html: mail.html });
         log.info({ to: mail.to, subject: mail.subject, messageId: id }, 'mail stored in the Sandbox outbox');
         return { messageId: `sandbox-${id}` };
       },

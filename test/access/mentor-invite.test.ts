@@ -6,9 +6,9 @@ import { buildMentorInviteMail, listAccessEvents, sendMentorInvite } from '../..
 import { AccessLinkModel } from '../../src/access/access-link.model';
 import type { AppConfig } from '../../src/platform/config';
 import { AppError } from '../../src/platform/errors';
-import { createMailer } from '../../src/platform/mailer';
+import { createMailer, type MailOutbox } from '../../src/platform/mailer';
 import { redactUrlTokens } from '../../src/platform/redact';
-import { findSandboxMailTo } from '../../src/sandbox';
+import { findSandboxMailTo, recordSandboxMail } from '../../src/sandbox';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { testServer } from '../helpers/test-server';
 import { sessionFromLocation, unique } from './access-kit';
@@ -81,8 +81,8 @@ describe('Mail and mentor invitations', () => {
     expect(log.text()).to.include('mail sent').and.not.include(token);
   });
 
-  it('without SMTP in development/test stores mail in the Sandbox outbox', async () => {
-    const mailer = createMailer(withSmtp(null), memoryLogger().logger);
+  it('without SMTP in development/test stores mail in the Sandbox outbox it is given', async () => {
+    const mailer = createMailer(withSmtp(null), memoryLogger().logger, { outbox: recordSandboxMail });
     expect(mailer.transport).to.equal('sandbox-outbox');
     const to = `outbox-${unique()}@school.example`;
     const { messageId } = await mailer.send({ to, subject: 'Hello', text: 'Plain body', html: '<p>Plain body</p>' });
@@ -91,6 +91,23 @@ describe('Mail and mentor invitations', () => {
     expect(stored).to.include({ subject: 'Hello', text: 'Plain body', hasHtml: true });
     const page = await request(testServer().baseUrl).get('/sandbox/mail').expect(200);
     expect(page.text).to.include(to);
+  });
+
+  it('sends through the injected outbox (with the configured From), never through the Sandbox on its own', async () => {
+    const received: Array<Parameters<MailOutbox>[0]> = [];
+    const outbox: MailOutbox = async (mail) => {
+      received.push(mail);
+      return { id: 'abc123' };
+    };
+    const to = `injected-${unique()}@school.example`;
+    const mailer = createMailer(withSmtp(null), memoryLogger().logger, { outbox });
+    expect(mailer.transport).to.equal('sandbox-outbox');
+    expect(await mailer.send({ to, subject: 'Hi', text: 'Body' })).to.deep.equal({ messageId: 'sandbox-abc123' });
+    expect(received).to.deep.equal([{ to, from: testServer().config.mail.from, subject: 'Hi', text: 'Body', html: undefined }]);
+    expect(await findSandboxMailTo(to)).to.deep.equal([]);
+
+    const withoutOutbox = createMailer(withSmtp(null), memoryLogger().logger);
+    expect(withoutOutbox.transport, 'the Sandbox is enabled in tests, but only an injected outbox is used').to.equal('none');
   });
 
   it('without SMTP and without the Sandbox warns at start and refuses to send with mail_not_configured', async () => {
