@@ -47,7 +47,8 @@ function scoreFor(claim: ClaimedGrade, timestamp: Date): AgsScore {
     gradingProgress: claim.gradingProgress as AgsScore['gradingProgress'],
     timestamp: timestamp.toISOString(),
   };
-  // Both Canvas and Moodle refuse scoreGiven without scoreMaximum.
+  // Canvas refuses scoreGiven without scoreMaximum and Moodle reads a missing one as 1, so they
+  // travel together. A null score sends neither: with FullyGraded, Canvas and Moodle clear the grade.
   if (claim.scoreGiven !== null && claim.scoreGiven !== undefined) {
     score.scoreGiven = claim.scoreGiven;
     score.scoreMaximum = claim.scoreMaximum;

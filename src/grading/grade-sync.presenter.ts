@@ -21,7 +21,28 @@ export function formatInstant(date: Date | null): string | null {
   return date ? `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC` : null;
 }
 
-const points = (given: number | null, max: number | null): string => (given === null ? '—' : `${given} / ${max ?? '?'}`);
+/**
+ * A grade without a score is sent without scoreGiven (FullyGraded): Canvas and Moodle then empty
+ * the gradebook cell, so it reads as cleared, never as "Sent 0 / 50".
+ */
+const CLEAR_LABELS: Partial<Record<GradeSyncView['state'], string>> = {
+  pending: 'Waiting to clear the LMS grade',
+  retrying: 'Will retry clearing',
+  sent: 'Cleared in the LMS',
+};
+const NOTHING_SHOWN = 'Nothing shown';
+
+const points = (given: number | null, max: number | null): string => (given === null ? NOTHING_SHOWN : `${given} / ${max ?? '?'}`);
+
+function stateLabel(view: GradeSyncView): string {
+  return (view.scoreGiven === null ? CLEAR_LABELS[view.state] : undefined) ?? STATE_LABELS[view.state];
+}
+
+/** Every send stores its maximum, so a sent grade without a score was a clear (not "never sent"). */
+function lastSent(view: GradeSyncView): string | null {
+  if (view.lastSentMaximum === null) return null;
+  return view.lastSentScore === null ? 'Cleared' : points(view.lastSentScore, view.lastSentMaximum);
+}
 
 /** One row of the faculty "Grade sync" table. */
 export function presentGradeSyncRow(view: GradeSyncView) {
@@ -29,10 +50,10 @@ export function presentGradeSyncRow(view: GradeSyncView) {
     userSub: view.userSub,
     name: view.userName,
     state: view.state,
-    stateLabel: STATE_LABELS[view.state],
+    stateLabel: stateLabel(view),
     badge: BADGES[view.state],
     value: points(view.scoreGiven, view.scoreMaximum),
-    lastSent: view.lastSentScore === null ? null : points(view.lastSentScore, view.lastSentMaximum),
+    lastSent: lastSent(view),
     reason: view.reason,
     attempts: view.attempts,
     nextAttempt: view.state === 'retrying' || view.state === 'pending' ? formatInstant(view.nextAttemptAt) : null,
@@ -45,6 +66,7 @@ export function presentGradeOutcome(view: GradeSyncView) {
   const base = { name: view.userName, value: points(view.scoreGiven, view.scoreMaximum), state: view.state };
   switch (view.state) {
     case 'sent':
+      if (view.scoreGiven === null) return { ...base, tone: 'success', testId: 'score-sent', text: `Cleared the LMS grade for ${view.userName}.` };
       return { ...base, tone: 'success', testId: 'score-sent', text: `Sent ${base.value} for ${view.userName} to the LMS gradebook.` };
     case 'skipped':
       return { ...base, tone: 'info', testId: 'score-skipped', text: `${view.userName}: ${view.reason ?? 'not sent'}.` };

@@ -3,8 +3,7 @@
  * the defaults) selected, so a failed form re-renders with every value kept.
  */
 import { ACTIVITY_CATEGORIES, DEFAULT_RULE_PACK, FRAMEWORK_IDS, GRADE_BANDS, POPULATIONS, RULE_PACKS, packLabel } from './rule-packs';
-import { GRADING_MODES } from './practicum-settings';
-import { frameworkTitle } from './practicum-settings';
+import { frameworkTitle, GRADING_MODES, PARTIAL_CREDIT_MODES } from './practicum-settings';
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -25,5 +24,6 @@ export function presentPracticumPicker(values: Record<string, unknown> = {}) {
     termStart: str(values.termStart),
     termEnd: str(values.termEnd),
     gradingModes: Object.entries(GRADING_MODES).map(([value, label]) => ({ value, label, checked: value === (str(values.gradingMode) || 'completion') })),
+    partialCreditModes: Object.entries(PARTIAL_CREDIT_MODES).map(([value, label]) => ({ value, label, checked: value === (str(values.partialCredit) || 'show') })),
   };
 }

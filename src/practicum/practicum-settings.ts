@@ -21,6 +21,13 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date (YYYY-MM-DD)
 
 export const GRADING_MODES = { completion: 'Completion (computed from approved hours)', 'faculty-score': 'Faculty score' } as const;
 
+/** How a completion grade shows in the LMS before every requirement is met (practicum-grade.ts). */
+export const PARTIAL_CREDIT_MODES = {
+  show: 'Show partial points as hours are approved',
+  hide: 'Leave the LMS grade empty until every requirement is met',
+} as const;
+const partialCreditIds = Object.keys(PARTIAL_CREDIT_MODES) as [keyof typeof PARTIAL_CREDIT_MODES, ...(keyof typeof PARTIAL_CREDIT_MODES)[]];
+
 /** What a practicum-log activity stores in Activity.settings. */
 export const practicumSettingsSchema = z.object({
   rulePackId: z.enum(RULE_PACK_IDS),
@@ -35,6 +42,8 @@ export const practicumSettingsSchema = z.object({
   termStart: isoDate.nullable(),
   termEnd: isoDate.nullable(),
   gradingMode: z.enum(['completion', 'faculty-score']),
+  // Activities placed before the setting existed keep their settings and show partial points.
+  partialCredit: z.enum(partialCreditIds).default('show'),
 });
 export type PracticumSettings = z.infer<typeof practicumSettingsSchema>;
 
@@ -49,6 +58,7 @@ export function defaultSettings(packId: string = DEFAULT_RULE_PACK): PracticumSe
     termStart: null,
     termEnd: null,
     gradingMode: 'completion',
+    partialCredit: 'show',
   };
 }
 
@@ -77,6 +87,7 @@ export const practicumSettingsFormSchema = z
     termStart: z.preprocess(blankToUndefined, isoDate.optional()),
     termEnd: z.preprocess(blankToUndefined, isoDate.optional()),
     gradingMode: z.preprocess(blankToUndefined, z.enum(['completion', 'faculty-score'], { errorMap: () => ({ message: 'Choose how the activity is graded.' }) }).default('completion')),
+    partialCredit: z.preprocess(blankToUndefined, z.enum(partialCreditIds, { errorMap: () => ({ message: 'Choose how the grade shows before completion.' }) }).default('show')),
     ...Object.fromEntries(categoryIds.map((c) => [`min_${c}`, optionalNumber('Minimum hours must be a number.')])),
   })
   .refine((v) => !v.termStart || !v.termEnd || v.termStart <= v.termEnd, { message: 'The term must end after it starts.', path: ['termEnd'] });
@@ -104,6 +115,7 @@ export function settingsFromForm(form: z.infer<typeof practicumSettingsFormSchem
     termStart: form.termStart ?? null,
     termEnd: form.termEnd ?? null,
     gradingMode: form.gradingMode,
+    partialCredit: form.partialCredit,
   };
 }
 

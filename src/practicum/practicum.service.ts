@@ -180,6 +180,7 @@ export async function refreshGrade(ctx: PracticumContext, candidateSub: string):
   const entries = await PracticumEntryModel.find({ activityId: ctx.activity._id, candidateSub }).lean();
   const summary = computeProgress(entries.map(toProgressEntry), effectiveRules(settings), { start: settings.termStart, end: settings.termEnd }, ctx.today);
   const progress = await PracticumProgressModel.findOne({ activityId: ctx.activity._id, candidateSub }).lean();
+  // What the LMS was last told to show (null: nothing, e.g. 'hide' before completion or after a clear).
   const previousScore = progress?.grade?.scoreGiven ?? null;
   const change = gradeChangeFor({ activity: ctx.activity, settings, summary, candidateSub, previousScore });
   if (!change) return null;

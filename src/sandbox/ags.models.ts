@@ -45,6 +45,10 @@ export interface SandboxScoreDoc {
   /** Extension claims as JSON text: their keys are URLs, which MongoDB rejects as field names. */
   extensionsJson: string | null;
   recordedInGradebook: boolean;
+  /** What the score did to the gradebook cell (score-rules.ts); null on scores kept before it was recorded. */
+  gradebookEffect: 'write' | 'clear' | 'keep' | null;
+  /** The course's scoring mode when the score arrived. */
+  scoringMode: string | null;
   receivedAt: Date;
 }
 const scoreSchema = new Schema<SandboxScoreDoc>({
@@ -60,13 +64,15 @@ const scoreSchema = new Schema<SandboxScoreDoc>({
   timestampText: { type: String, required: true },
   extensionsJson: { type: String, default: null },
   recordedInGradebook: { type: Boolean, required: true },
+  gradebookEffect: { type: String, default: null },
+  scoringMode: { type: String, default: null },
   receivedAt: { type: Date, default: () => new Date() },
 });
 scoreSchema.index({ lineItemId: 1, userId: 1, timestamp: -1 });
 export const SandboxScore = defineModel<SandboxScoreDoc>('SandboxScore', scoreSchema, 'sandbox_scores');
 
 /**
- * The gradebook cell: written only by FullyGraded / PendingManual scores, like Canvas.
+ * The gradebook cell: written or emptied by scores as the course's LMS rules say (score-rules.ts).
  * _id = key = "lineItemId:userId": found by { _id } alone, which the embedded FerretDB answers
  * without scanning the collection.
  */

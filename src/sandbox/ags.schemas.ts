@@ -4,8 +4,6 @@ import { pagingSchema } from './paging.util';
 
 export const ACTIVITY_PROGRESS = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
 export const GRADING_PROGRESS = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
-/** Only these write the gradebook grade (Canvas and Moodle both ignore scoreGiven otherwise). */
-export const GRADE_WRITING_PROGRESS: readonly string[] = ['FullyGraded', 'PendingManual'];
 
 const isoWithOffset = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone offset' });
 

@@ -3,14 +3,28 @@ import { SandboxGrade, SandboxLineItem, SandboxRejectedScore, SandboxScore } fro
 import { getSandboxCourse, listSandboxPeople } from './course.service';
 import { isLearner, isTestUser } from './roles.service';
 import { SandboxPlacement } from './sandbox.models';
+import { SCORING_RULES } from './score-rules';
+import { getSandboxScoringMode } from './settings.service';
 
 const fmt = (n: number | null): string => (n === null ? '—' : String(Math.round(n * 100) / 100));
+
+const EFFECT_NOTES = {
+  write: null,
+  clear: 'Cleared the grade (grading progress or no scoreGiven)',
+  keep: 'Not written to the gradebook (grade preserved)',
+} as const;
+
+/** Scores kept before the effect was recorded only say whether they wrote the cell. */
+function effectNote(s: { gradebookEffect?: keyof typeof EFFECT_NOTES | null; recordedInGradebook: boolean }): string | null {
+  return s.gradebookEffect ? EFFECT_NOTES[s.gradebookEffect] : s.recordedInGradebook ? null : 'Not written to the gradebook (grading progress)';
+}
 
 /** Everything the gradebook page shows, as plain strings (the template only prints). */
 export async function presentGradebook(courseId: string) {
   const course = await getSandboxCourse(courseId);
   const cid = new Types.ObjectId(courseId);
-  const [people, lineItems, scores, grades, rejected, placements] = await Promise.all([
+  const [mode, people, lineItems, scores, grades, rejected, placements] = await Promise.all([
+    getSandboxScoringMode(courseId),
     listSandboxPeople(courseId),
     SandboxLineItem.find({ courseId: cid }).sort({ _id: 1 }).lean(),
     SandboxScore.find({ courseId: cid }).sort({ timestamp: -1, _id: -1 }).lean(),
@@ -46,17 +60,18 @@ export async function presentGradebook(courseId: string) {
         const g = gradeByKey.get(key);
         return {
           hasScore: Boolean(s),
-          grade: g ? `${fmt(g.scoreGiven)} / ${fmt(g.scoreMaximum)}` : null,
+          grade: g && g.scoreGiven !== null ? `${fmt(g.scoreGiven)} / ${fmt(g.scoreMaximum)}` : null,
           latest: s ? `${fmt(s.scoreGiven)} / ${fmt(s.scoreMaximum)}` : null,
           progress: s ? `${s.activityProgress}, ${s.gradingProgress}` : null,
           comment: s?.comment ?? null,
           timestamp: s?.timestampText ?? null,
-          notInGradebook: s ? !s.recordedInGradebook : false,
+          gradebookNote: s ? effectNote(s) : null,
         };
       }),
     }));
   return {
     course,
+    scoring: { mode, label: SCORING_RULES[mode].label, summary: SCORING_RULES[mode].summary },
     columns,
     rows,
     hasColumns: columns.length > 0,

@@ -1,6 +1,6 @@
 /** The Sandbox LMS's public API: what the app, the test harness and tests use. */
 export { createSandboxRouter } from './sandbox.routes';
-export type { SandboxDeps, AgsMode, PlacementKind, RolePreset } from './sandbox.types';
+export type { SandboxDeps, AgsMode, PlacementKind, RolePreset, ScoringMode } from './sandbox.types';
 export { sandboxIdentity, type SandboxIdentity } from './sandbox.identity';
 export { ensureSandboxReady } from './sandbox.service';
 export {
@@ -16,7 +16,7 @@ export {
   type SandboxPersonView,
   type SandboxPlacementView,
 } from './course.service';
-export { setSandboxAgsMode, getSandboxAgsMode, getSandboxTokenStats } from './settings.service';
+export { setSandboxAgsMode, getSandboxAgsMode, getSandboxTokenStats, setSandboxScoringMode, getSandboxScoringMode } from './settings.service';
 export { getSandboxScores, getSandboxGrade, getSandboxRejectedScores } from './score.service';
 export { createLineItem as createSandboxLineItem, presentLineItem } from './ags.service';
 export { recordSandboxMail, listSandboxMail, getSandboxMail, findSandboxMailTo } from './mail.service';

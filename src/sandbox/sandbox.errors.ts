@@ -7,8 +7,8 @@ export class SandboxError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    /** Extra JSON body fields (e.g. Canvas's `errors` object) for service routes. */
-    readonly body?: Record<string, unknown>,
+    /** The JSON body for service routes (e.g. Canvas's `errors` object; Moodle's score refusals send `[]`). */
+    readonly body?: Record<string, unknown> | unknown[],
     readonly headers?: Record<string, string>,
   ) {
     super(message);

@@ -1,6 +1,6 @@
 import { Schema, type Types } from 'mongoose';
 import { defineModel } from './model.util';
-import type { AgsMode, LtiMessageType, PlacementKind } from './sandbox.types';
+import type { AgsMode, LtiMessageType, PlacementKind, ScoringMode } from './sandbox.types';
 
 /** Custom parameters are kept as pairs: LMS custom keys may hold characters MongoDB rejects in keys. */
 export interface CustomPair {
@@ -162,6 +162,8 @@ export const SandboxDeepLinkSession = defineModel<SandboxDeepLinkSessionDoc>(
 export interface SandboxSettingDoc {
   key: string;
   agsMode: AgsMode | null;
+  /** Per course only; null = the default (Canvas). */
+  scoringMode: ScoringMode | null;
   retryAfterSeconds: number;
   tokenRequests: number;
   tokensIssued: number;
@@ -171,6 +173,7 @@ export const SandboxSetting = defineModel<SandboxSettingDoc>(
   new Schema<SandboxSettingDoc>({
     key: { type: String, required: true, unique: true },
     agsMode: { type: String, default: null },
+    scoringMode: { type: String, default: null },
     retryAfterSeconds: { type: Number, default: 2 },
     tokenRequests: { type: Number, default: 0 },
     tokensIssued: { type: Number, default: 0 },

@@ -16,4 +16,8 @@ export type PlacementKind = (typeof PLACEMENT_KINDS)[number];
 export const AGS_MODES = ['up', 'down', 'slow', 'rate-limited'] as const;
 export type AgsMode = (typeof AGS_MODES)[number];
 
+/** Whose rules a course's gradebook follows for a score POST (score-rules.ts); Canvas by default. */
+export const SCORING_MODES = ['canvas', 'moodle'] as const;
+export type ScoringMode = (typeof SCORING_MODES)[number];
+
 export type LtiMessageType = 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest';

@@ -1,12 +1,14 @@
 import { Types } from 'mongoose';
 import type { AppConfig } from '../platform/config';
 import { SandboxGrade, SandboxRejectedScore, SandboxScore, SandboxScoreHead, type SandboxGradeDoc, type SandboxScoreDoc } from './ags.models';
-import { GRADE_WRITING_PROGRESS, issuesText, scoreBody, type ScoreBody } from './ags.schemas';
+import { issuesText, scoreBody } from './ags.schemas';
 import { findLineItem, lineItemsUrl } from './ags.service';
 import { isDuplicateKeyError } from './model.util';
 import { isGradable } from './roles.service';
-import { canvasError, type SandboxError } from './sandbox.errors';
+import type { SandboxError } from './sandbox.errors';
 import { SandboxPerson } from './sandbox.models';
+import { SCORING_RULES, type CellEffect } from './score-rules';
+import { getSandboxScoringMode } from './settings.service';
 
 const KNOWN_SCORE_FIELDS = new Set(['userId', 'scoreGiven', 'scoreMaximum', 'comment', 'timestamp', 'activityProgress', 'gradingProgress']);
 
@@ -26,18 +28,29 @@ async function reject(courseId: string, lineItemId: string, body: unknown, error
 
 const cellKey = (lineItemId: string, userId: string) => `${lineItemId}:${userId}`;
 
-async function writeGrade(courseId: string, lineItemId: string, score: ScoreBody, timestamp: Date): Promise<void> {
+interface CellWrite {
+  userId: string;
+  comment: string | null;
+  gradingProgress: string;
+}
+
+/** Writes the cell (creating it), or empties an existing one: an absent cell is already empty. */
+async function applyToCell(courseId: string, lineItemId: string, effect: Exclude<CellEffect, { kind: 'keep' }>, score: CellWrite, timestamp: Date): Promise<void> {
   const key = cellKey(lineItemId, score.userId);
   const fields = {
-    scoreGiven: score.scoreGiven ?? null,
-    scoreMaximum: score.scoreMaximum ?? null,
-    comment: score.comment ?? null,
+    scoreGiven: effect.kind === 'write' ? effect.scoreGiven : null,
+    scoreMaximum: effect.kind === 'write' ? effect.scoreMaximum : null,
+    comment: score.comment,
     gradingProgress: score.gradingProgress,
     timestamp,
     updatedAt: new Date(),
   };
-  const res = await SandboxGrade.updateOne({ _id: key }, { $set: fields });
-  if (res.matchedCount > 0) return;
+  if ((await SandboxGrade.updateOne({ _id: key }, { $set: fields })).matchedCount > 0) return;
+  if (effect.kind === 'clear') {
+    // No cell to empty, unless one was written before cells were keyed by _id.
+    await SandboxGrade.updateOne({ key }, { $set: fields });
+    return;
+  }
   try {
     await SandboxGrade.create({ _id: key, key, courseId: new Types.ObjectId(courseId), lineItemId: new Types.ObjectId(lineItemId), userId: score.userId, ...fields });
   } catch (err) {
@@ -59,28 +72,28 @@ async function advanceHead(key: string, timestamp: Date): Promise<void> {
 }
 
 /**
- * Accepts or refuses a score the way Canvas and Moodle do; refusals are recorded for the gradebook page.
+ * Accepts or refuses a score and changes the gradebook cell as the course's LMS (Canvas by default,
+ * or Moodle: score-rules.ts) would; refusals are recorded for the gradebook page.
  * Returns the result URL for the user, as Canvas does.
  */
 export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId: string, lineItemId: string, body: unknown): Promise<{ resultUrl: string }> {
   await findLineItem(courseId, lineItemId);
+  const mode = await getSandboxScoringMode(courseId);
+  const rules = SCORING_RULES[mode];
+  const refuse = (refusal: { status: number; message: string }) => reject(courseId, lineItemId, body, rules.refusal(refusal.status, refusal.message));
   const parsed = scoreBody.safeParse(body);
-  if (!parsed.success) return reject(courseId, lineItemId, body, canvasError(400, 'bad_request', issuesText(parsed.error)));
+  if (!parsed.success) return refuse({ status: 400, message: issuesText(parsed.error) });
   const score = parsed.data;
-  if (score.scoreGiven != null && score.scoreMaximum == null) {
-    return reject(courseId, lineItemId, body, canvasError(400, 'bad_request', 'scoreMaximum is required when scoreGiven is present'));
+  if (rules.requiresMaximumWithScore && score.scoreGiven != null && score.scoreMaximum == null) {
+    return refuse({ status: 400, message: 'scoreMaximum is required when scoreGiven is present' });
   }
   const person = await SandboxPerson.findOne({ courseId: new Types.ObjectId(courseId), sub: score.userId });
-  if (!person || !isGradable(person.roles)) {
-    return reject(courseId, lineItemId, body, canvasError(422, 'unprocessable_entity', 'User not found in course or is not a student'));
-  }
+  if (!person || !isGradable(person.roles)) return refuse(rules.notGradable);
   const timestamp = new Date(score.timestamp);
   const head = await SandboxScoreHead.findOne({ _id: cellKey(lineItemId, score.userId) }).lean();
-  if (head && timestamp.getTime() < head.timestamp.getTime()) {
-    return reject(courseId, lineItemId, body, canvasError(400, 'bad_request', 'score timestamp not valid'));
-  }
+  if (head && rules.isStale(timestamp, head.timestamp)) return refuse(rules.stale(lineItemId, score.userId));
   const extensions = Object.fromEntries(Object.entries(score).filter(([k]) => !KNOWN_SCORE_FIELDS.has(k)));
-  const writesGrade = GRADE_WRITING_PROGRESS.includes(score.gradingProgress);
+  const effect = rules.cellEffect(score);
   await SandboxScore.create({
     courseId: new Types.ObjectId(courseId),
     lineItemId: new Types.ObjectId(lineItemId),
@@ -93,11 +106,13 @@ export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId
     timestamp,
     timestampText: score.timestamp,
     extensionsJson: Object.keys(extensions).length ? JSON.stringify(extensions) : null,
-    recordedInGradebook: writesGrade,
+    recordedInGradebook: effect.kind === 'write',
+    gradebookEffect: effect.kind,
+    scoringMode: mode,
     receivedAt: new Date(),
   });
   await advanceHead(cellKey(lineItemId, score.userId), timestamp);
-  if (writesGrade) await writeGrade(courseId, lineItemId, score, timestamp);
+  if (effect.kind !== 'keep') await applyToCell(courseId, lineItemId, effect, { userId: score.userId, comment: score.comment ?? null, gradingProgress: score.gradingProgress }, timestamp);
   const itemUrl = `${lineItemsUrl(config, courseId)}/${lineItemId}`;
   return { resultUrl: `${itemUrl}/results?user_id=${encodeURIComponent(score.userId)}` };
 }

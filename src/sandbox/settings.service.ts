@@ -1,6 +1,6 @@
 import { isDuplicateKeyError } from './model.util';
 import { SandboxSetting } from './sandbox.models';
-import { AGS_MODES, type AgsMode } from './sandbox.types';
+import { AGS_MODES, SCORING_MODES, type AgsMode, type ScoringMode } from './sandbox.types';
 
 const GLOBAL = 'global';
 const courseKey = (courseId: string): string => `course:${courseId}`;
@@ -50,6 +50,17 @@ export async function getSandboxAgsMode(courseId?: string): Promise<EffectiveAgs
     if (doc?.agsMode) return { mode: doc.agsMode, retryAfterSeconds: doc.retryAfterSeconds };
   }
   return { mode: 'up', retryAfterSeconds: 2 };
+}
+
+/** Makes one course's gradebook follow Canvas's (default) or Moodle's scoring rules (score-rules.ts). */
+export async function setSandboxScoringMode(courseId: string, mode: ScoringMode): Promise<void> {
+  if (!SCORING_MODES.includes(mode)) throw new Error(`unknown scoring mode ${String(mode)}`);
+  await updateSetting(courseKey(courseId), { $set: { scoringMode: mode } });
+}
+
+export async function getSandboxScoringMode(courseId: string): Promise<ScoringMode> {
+  const doc = await SandboxSetting.findOne({ key: courseKey(courseId) }).lean();
+  return doc?.scoringMode ?? 'canvas';
 }
 
 export async function countTokenRequest(issued: boolean): Promise<void> {

@@ -11,6 +11,8 @@ export interface PlaceActivityInput {
   points: number;
   /** An existing deep-linking placement; one is created when omitted. */
   addActivityPlacementId?: string;
+  /** Kind-specific picker fields, e.g. { gradingMode: 'faculty-score' } for a grade faculty send by hand. */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function placeActivity(input: PlaceActivityInput): Promise<SandboxP
   const submitted = await picker.agent
     .post('/lti/deep-link/submit')
     .type('form')
-    .send({ ltik, activityType: 'practicum-log', title: input.title, pointsPossible: String(input.points) });
+    .send({ ltik, activityType: 'practicum-log', title: input.title, pointsPossible: String(input.points), ...input.settings });
   expect(submitted.status, submitted.text).to.equal(200);
   const confirmation = await returnDeepLink(baseUrl, picker.agent, submitted.text);
   expect(confirmation.status, confirmation.text).to.equal(200);

@@ -18,19 +18,20 @@ describe('deep-linking picker: practicum settings', () => {
     const { res, ltik } = await picker();
     expect(res.text).to.include('name="rulePackId"');
     expect(res.text).to.include('Virginia');
+    expect(res.text, 'partial credit is shown unless faculty choose otherwise').to.match(/name="partialCredit" id="partial-show" value="show" checked/);
     const title = `Texas practicum ${Math.random().toString(36).slice(2, 6)}`;
-    const submitted = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'texas', requiredHours: '180', termStart: '2026-08-20', termEnd: '2027-05-20', gradingMode: 'completion', populations: ['special-education'] });
+    const submitted = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'texas', requiredHours: '180', termStart: '2026-08-20', termEnd: '2027-05-20', gradingMode: 'completion', partialCredit: 'hide', populations: ['special-education'] });
     expect(submitted.status, submitted.text).to.equal(200);
     expect(submitted.text).to.include('name="JWT"');
     const activity = await ActivityModel.findOne({ title }).lean();
-    expect(activity?.settings).to.include({ rulePackId: 'texas', requiredHours: 180, termStart: '2026-08-20', termEnd: '2027-05-20', frameworkId: 'PSEL-2015' });
+    expect(activity?.settings).to.include({ rulePackId: 'texas', requiredHours: 180, termStart: '2026-08-20', termEnd: '2027-05-20', frameworkId: 'PSEL-2015', partialCredit: 'hide' });
     expect(activity?.settings.requiredSettings.populations).to.deep.equal(['special-education']);
   });
 
   it('a failed form keeps every field typed, including the practicum settings (400), and creates nothing', async () => {
     const { res, ltik } = await picker();
     const title = `Kept practicum ${Math.random().toString(36).slice(2, 6)}`;
-    const failed = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'virginia', requiredHours: 'many', 'min_observation-feedback': '12', termStart: '2027-01-01', gradeBands: ['middle', 'high'] });
+    const failed = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'virginia', requiredHours: 'many', 'min_observation-feedback': '12', termStart: '2027-01-01', gradeBands: ['middle', 'high'], partialCredit: 'hide' });
     expect(failed.status).to.equal(400);
     expect(failed.text).to.include('Required hours must be a number.');
     expect(failed.text).to.include(`value="${title}"`);
@@ -39,6 +40,7 @@ describe('deep-linking picker: practicum settings', () => {
     expect(failed.text).to.match(/<option value="virginia" selected>/);
     expect(failed.text).to.match(/id="min_observation-feedback" name="min_observation-feedback" [^>]*value="12"/);
     expect(failed.text).to.match(/id="band-middle" value="middle" checked/);
+    expect(failed.text).to.match(/id="partial-hide" value="hide" checked/);
     expect(await ActivityModel.countDocuments({ title })).to.equal(0);
   });
 

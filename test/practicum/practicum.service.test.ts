@@ -57,8 +57,8 @@ describe('practicum service: concurrency and repair', () => {
   });
 
   it('the approval queues a completion grade change through onGradeChange, once per change', async () => {
-    const seen: number[] = [];
-    const gradeCtx = { ...facultyCtx, onGradeChange: async (c: { scoreGiven: number }) => void seen.push(c.scoreGiven) };
+    const seen: (number | null)[] = [];
+    const gradeCtx = { ...facultyCtx, onGradeChange: async (c: { scoreGiven: number | null }) => void seen.push(c.scoreGiven) };
     const entry = await saveDraft(ctx, form({ ...complete, hours: '5', date: '2026-10-06' }));
     await transitionEntries(ctx, 'submit', [{ id: String(entry._id), version: entry.version }]);
     await transitionEntries(gradeCtx, 'approve', [{ id: String(entry._id), version: entry.version + 1 }]);

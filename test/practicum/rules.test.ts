@@ -27,21 +27,21 @@ describe('practicum rule packs, settings, transitions and grade', () => {
   });
 
   it('typed values override the pack; checked settings add to the pack’s own', () => {
-    const parsed = parseForm(practicumSettingsFormSchema, { rulePackId: 'illinois', requiredHours: '250', min_coursework: '', 'min_observation-feedback': '20', gradeBands: 'central-office', frameworkId: 'NELP-2018-building', termStart: '2026-09-01', termEnd: '2027-05-31', gradingMode: 'faculty-score' });
+    const parsed = parseForm(practicumSettingsFormSchema, { rulePackId: 'illinois', requiredHours: '250', min_coursework: '', 'min_observation-feedback': '20', gradeBands: 'central-office', frameworkId: 'NELP-2018-building', termStart: '2026-09-01', termEnd: '2027-05-31', gradingMode: 'faculty-score', partialCredit: 'hide' });
     expect(parsed.ok).to.equal(true);
     if (!parsed.ok) return;
     const s = settingsFromForm(parsed.value);
-    expect(s).to.include({ rulePackId: 'illinois', requiredHours: 250, frameworkId: 'NELP-2018-building', termStart: '2026-09-01', gradingMode: 'faculty-score' });
+    expect(s).to.include({ rulePackId: 'illinois', requiredHours: 250, frameworkId: 'NELP-2018-building', termStart: '2026-09-01', gradingMode: 'faculty-score', partialCredit: 'hide' });
     expect(s.categoryMinimums).to.deep.equal([{ category: 'observation-feedback', minimumHours: 20 }]);
     expect(s.requiredSettings.gradeBands).to.deep.equal(['early-childhood', 'elementary', 'middle', 'high', 'central-office']);
     expect(readSettings(s)).to.deep.equal(s);
   });
 
   it('rejects bad settings with per-field messages', () => {
-    const parsed = parseForm(practicumSettingsFormSchema, { rulePackId: 'mars', requiredHours: 'lots', termStart: '2027-01-01', termEnd: '2026-01-01', gradeBands: ['moon'] });
+    const parsed = parseForm(practicumSettingsFormSchema, { rulePackId: 'mars', requiredHours: 'lots', termStart: '2027-01-01', termEnd: '2026-01-01', gradeBands: ['moon'], partialCredit: 'sometimes' });
     expect(parsed.ok).to.equal(false);
     if (parsed.ok) return;
-    expect(Object.keys(parsed.errors)).to.include.members(['rulePackId', 'requiredHours', 'gradeBands.0']);
+    expect(Object.keys(parsed.errors)).to.include.members(['rulePackId', 'requiredHours', 'gradeBands.0', 'partialCredit']);
     const order = parseForm(practicumSettingsFormSchema, { termStart: '2027-01-01', termEnd: '2026-01-01' });
     expect(order.ok ? null : order.errors.termEnd).to.equal('The term must end after it starts.');
     expect(readSettings({ junk: true })).to.deep.equal(defaultSettings());
@@ -69,16 +69,40 @@ describe('practicum rule packs, settings, transitions and grade', () => {
     expect(allowedFrom('approve', 'candidate', strict)).to.deep.equal([]);
   });
 
-  it('completion grade: proportional, full only when every requirement is met; none in faculty-score mode or when unchanged', () => {
+  describe('completion grade', () => {
     const settings = { ...defaultSettings('custom'), requiredHours: 4 };
     const rules = { ...RULE_PACKS.custom, requiredHours: 4 };
     const e = (minutes: number) => ({ id: String(minutes), status: 'approved' as const, date: '2026-10-01', minutes, category: 'other', site: { name: 'S', district: '', gradeBand: 'high', populations: [] } });
     const activity = { _id: 'a1', iss: 'iss', contextId: 'ctx', pointsPossible: 50 };
-    const half = gradeChangeFor({ activity, settings, summary: computeProgress([e(120)], rules, { start: null, end: null }, '2026-10-10'), candidateSub: 'u1', previousScore: null });
-    expect(half).to.include({ scoreGiven: 25, scoreMaximum: 50, gradingProgress: 'Pending', activityProgress: 'InProgress', userId: 'u1' });
-    const full = gradeChangeFor({ activity, settings, summary: computeProgress([e(240)], rules, { start: null, end: null }, '2026-10-10'), candidateSub: 'u1', previousScore: 25 });
-    expect(full).to.include({ scoreGiven: 50, gradingProgress: 'FullyGraded', activityProgress: 'Completed' });
-    expect(gradeChangeFor({ activity, settings, summary: computeProgress([e(240)], rules, { start: null, end: null }, '2026-10-10'), candidateSub: 'u1', previousScore: 50 })).to.equal(null);
-    expect(gradeChangeFor({ activity, settings: { ...settings, gradingMode: 'faculty-score' }, summary: computeProgress([e(240)], rules, { start: null, end: null }, '2026-10-10'), candidateSub: 'u1', previousScore: null })).to.equal(null);
+    const summary = (minutes: number) => computeProgress([e(minutes)], rules, { start: null, end: null }, '2026-10-10');
+    const change = (minutes: number, previousScore: number | null, partialCredit: 'show' | 'hide' = 'show') =>
+      gradeChangeFor({ activity, settings: { ...settings, partialCredit }, summary: summary(minutes), candidateSub: 'u1', previousScore });
+
+    it('shows partial credit by default: proportional, always FullyGraded (the only progress Canvas and Moodle both write)', () => {
+      expect(defaultSettings().partialCredit).to.equal('show');
+      expect(change(120, null)).to.include({ scoreGiven: 25, scoreMaximum: 50, gradingProgress: 'FullyGraded', activityProgress: 'InProgress', userId: 'u1' });
+      expect(change(240, 25)).to.include({ scoreGiven: 50, gradingProgress: 'FullyGraded', activityProgress: 'Completed' });
+      expect(change(120, 50), 'an approval taken back lowers the grade').to.include({ scoreGiven: 25, gradingProgress: 'FullyGraded', activityProgress: 'InProgress' });
+    });
+
+    it('hides partial credit: nothing until complete, then full points; a drop below complete clears the grade', () => {
+      expect(change(120, null, 'hide'), 'nothing to send before completion').to.equal(null);
+      expect(change(240, null, 'hide')).to.include({ scoreGiven: 50, gradingProgress: 'FullyGraded', activityProgress: 'Completed' });
+      const cleared = change(120, 50, 'hide');
+      expect(cleared).to.include({ scoreGiven: null, scoreMaximum: 50, gradingProgress: 'FullyGraded', activityProgress: 'InProgress' });
+      expect(cleared?.comment).to.match(/2 of 4 hours approved; the grade shows once every requirement is met/);
+      expect(change(60, null, 'hide'), 'already cleared').to.equal(null);
+    });
+
+    it('sends nothing when unchanged or in faculty-score mode', () => {
+      expect(change(240, 50)).to.equal(null);
+      expect(gradeChangeFor({ activity, settings: { ...settings, gradingMode: 'faculty-score' }, summary: summary(240), candidateSub: 'u1', previousScore: null })).to.equal(null);
+    });
+
+    it('stored settings from before the partial-credit choice keep their values and show partial credit', () => {
+      const { partialCredit: _omitted, ...before } = { ...settings, requiredHours: 77 };
+      expect(readSettings(before)).to.include({ requiredHours: 77, partialCredit: 'show' });
+      expect(readSettings({ ...before, partialCredit: 'hide' }).partialCredit).to.equal('hide');
+    });
   });
 });
