@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { listSandboxPlacements } from './course.service';
+import { copySandboxCourse } from './course-copy.service';
 import { presentHome } from './home.presenter';
 import { prepareLaunch } from './launch.service';
 import { OBJECT_ID_PATTERN } from './model.util';
@@ -60,6 +61,17 @@ export function createHomeRouter({ config }: SandboxDeps): Router {
         scripts: storageMode ? ['/static/sandbox/platform-storage.js'] : [],
         iframeTitle: `Fieldbook: ${launch.placement.title}`,
       });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Course copy as an LMS does it (new links and columns, same custom parameters); see course-copy.service.ts.
+  router.post('/courses/:courseId/copy', async (req, res, next) => {
+    try {
+      if (!OBJECT_ID_PATTERN.test(req.params.courseId)) throw notFound('No such course');
+      const copy = await copySandboxCourse(req.params.courseId, { withTeachers: true });
+      res.redirect(303, `/sandbox#course-${copy.id}`);
     } catch (err) {
       next(err);
     }

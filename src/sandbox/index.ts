@@ -16,6 +16,7 @@ export {
   type SandboxPersonView,
   type SandboxPlacementView,
 } from './course.service';
+export { copySandboxCourse } from './course-copy.service';
 export { setSandboxAgsMode, getSandboxAgsMode, getSandboxTokenStats, setSandboxScoringMode, getSandboxScoringMode } from './settings.service';
 export { getSandboxScores, getSandboxGrade, getSandboxRejectedScores } from './score.service';
 export { createLineItem as createSandboxLineItem, presentLineItem } from './ags.service';

@@ -62,7 +62,8 @@ export interface SandboxPersonDoc {
 const personSchema = new Schema<SandboxPersonDoc>({
   key: { type: String, required: true, unique: true },
   courseId: { type: Schema.Types.ObjectId, required: true, index: true },
-  sub: { type: String, required: true, unique: true },
+  // One LMS user has one sub in every course they are enrolled in (course copy re-enrolls teachers).
+  sub: { type: String, required: true },
   sisId: { type: String, required: true },
   name: { type: String, default: '' },
   given: { type: String, default: '' },
@@ -73,7 +74,7 @@ const personSchema = new Schema<SandboxPersonDoc>({
   menteeIds: { type: [Schema.Types.ObjectId], default: [] },
   createdAt: { type: Date, default: () => new Date() },
 });
-personSchema.index({ courseId: 1, sub: 1 });
+personSchema.index({ courseId: 1, sub: 1 }, { unique: true });
 export const SandboxPerson = defineModel<SandboxPersonDoc>('SandboxPerson', personSchema, 'sandbox_people');
 
 export interface SandboxPlacementDoc {

@@ -65,6 +65,8 @@ async function purgeExpired(): Promise<void> {
  * Idempotent and safe when several app processes call it at the same time.
  */
 export async function ensureSandboxReady(deps: SandboxDeps): Promise<void> {
+  // Sandbox databases made before a sub could repeat across courses have a unique index on sub alone.
+  await SandboxPerson.collection.dropIndex('sub_1').catch(() => undefined);
   // Unique indexes are what make concurrent seeding safe, so wait for them.
   await Promise.all(MODELS.map((m) => m.init()));
   await ensurePlatformKey();
