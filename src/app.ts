@@ -3,8 +3,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import pinoHttp from 'pino-http';
-import { installLaunchRoutes } from './lti/launch.routes';
-import { installPracticumRoutes } from './practicum/practicum.routes';
+import { createLtiRouter, externalActivityRouters } from './lti/lti.router';
 import { createDynamicRegistrationRouter } from './lti/dynamic-registration.routes';
 import { restrictFrameAncestors } from './lti/frame-ancestors';
 import { createLtiGuard } from './lti/guard';
@@ -20,7 +19,6 @@ import { rejectOperatorKeys } from './platform/operator-keys';
 import { installViews } from './platform/views';
 import { createSandboxRouter } from './sandbox/sandbox.routes';
 import { createAccessRouter } from './access/access.routes';
-import { createMentorAccessRouter } from './practicum/practicum-mentor.routes';
 import { redactUrlTokens } from './platform/redact';
 
 export function redactLtik(url: string): string {
@@ -103,18 +101,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(`${LTI_MOUNT}/register`, createDynamicRegistrationRouter({ config, logger }));
   // Pages under /lti may only be framed by registered platforms (and LTI_FRAME_ANCESTORS).
   app.use(LTI_MOUNT, restrictFrameAncestors({ config, logger }));
-  installLaunchRoutes({ config, logger });
-  installPracticumRoutes({ config, logger, mailer: deps.mailer });
   // Our own login/launch validation runs first; ltijs only sees requests it passed.
   app.use(LTI_MOUNT, createLtiGuard({ config, logger }));
+  // ltijs checks the session (ltik + cookie) and hands what it does not answer on to our routes.
   app.use(LTI_MOUNT, lti.app);
+  const kindDeps = { config, logger, mailer: deps.mailer };
+  app.use(LTI_MOUNT, createLtiRouter(kindDeps));
 
   app.get('/', (_req, res) => {
     if (config.sandbox.enabled) return res.redirect('/sandbox');
     res.render('home', { title: 'Fieldbook', publicUrl: config.publicUrl });
   });
 
-  app.use('/access', createAccessRouter({ config, logger, screens: [createMentorAccessRouter({ config, logger })] }));
+  app.use('/access', createAccessRouter({ config, logger, screens: externalActivityRouters(kindDeps) }));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger, config.env === 'production'));
   return app;

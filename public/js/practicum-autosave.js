@@ -21,7 +21,8 @@
     store = null; // storage disabled: the server autosave still runs
   }
 
-  var SKIP = { ltik: true, intent: true };
+  // Session and routing fields travel with each request, never in the device copy.
+  var SKIP = { ltik: true, intent: true, aid: true };
   var timer = null;
   var inFlight = false;
   var changes = 0;
@@ -46,7 +47,7 @@
 
   function hasText(values) {
     return Object.keys(values).some(function (name) {
-      if (name === 'entryId' || name === 'version') return false;
+      if (name === 'entryId' || name === 'version' || name === 'formToken') return false;
       var v = values[name];
       return Array.isArray(v) ? v.length > 0 : String(v).trim() !== '';
     });
@@ -114,7 +115,8 @@
     if (!hasText(values)) return;
     var seen = changes;
     var ltikField = form.elements.namedItem('ltik');
-    var body = Object.assign({ ltik: ltikField ? ltikField.value : '' }, values);
+    var aidField = form.elements.namedItem('aid');
+    var body = Object.assign({ ltik: ltikField ? ltikField.value : '', aid: aidField ? aidField.value : '' }, values);
     inFlight = true;
     fetch(url, {
       method: 'POST',

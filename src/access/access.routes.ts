@@ -2,6 +2,7 @@ import { Router, type ErrorRequestHandler, type NextFunction, type Request, type
 import { z } from 'zod';
 import { TokenBuckets } from '../lti/guard/rate-limit';
 import type { AppConfig } from '../platform/config';
+import { wrap } from '../platform/async-handler';
 import { AppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import { inspectAccessLink, redeemAccessLink } from './access-link.service';
@@ -22,8 +23,6 @@ export interface AccessRouterDeps {
   screens?: Router[];
 }
 
-type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<unknown>;
-const wrap = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => fn(req, res, next).catch(next);
 
 const tokenParam = z.string().min(1).max(2048);
 const redeemBody = z.object({ token: tokenParam });

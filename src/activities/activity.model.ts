@@ -1,16 +1,13 @@
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
 
-export const ACTIVITY_TYPES = {
-  'practicum-log': 'Practicum log',
-  'mentorship-check-ins': 'Mentorship check-ins',
-  'leadership-portfolio': 'Leadership portfolio',
-  'peer-network': 'Peer network',
-} as const;
-export type ActivityType = keyof typeof ACTIVITY_TYPES;
-
 /**
- * An activity placed by deep linking. The platform gives it a resource link id
- * only at its first launch, so that id is bound then (resourceLinkIds).
+ * An activity placed by deep linking, in ONE course (iss, clientId, contextId). Its kind (`type`)
+ * is one of the registered activity kinds (registry.ts); kind-specific settings are validated by
+ * the kind. A course copy never reuses it: a launch from another course gets its own copy
+ * (activity.service.ts), `copiedFrom` naming the original.
+ *
+ * The gradebook column (`lineItemUrl`) is learned from the first launch that carries it, so grades
+ * can be recorded and sent later without an LTI session (an emailed mentor's action, a job).
  */
 const activitySchema = new Schema(
   {
@@ -19,14 +16,17 @@ const activitySchema = new Schema(
     deploymentId: { type: String, required: true },
     contextId: { type: String, default: null },
     contextTitle: { type: String, default: '' },
-    type: { type: String, required: true, enum: Object.keys(ACTIVITY_TYPES) },
+    type: { type: String, required: true },
     title: { type: String, required: true, maxlength: 200 },
     pointsPossible: { type: Number, required: true, min: 0 },
     isGraded: { type: Boolean, default: true },
     resourceLinkIds: { type: [String], default: [] },
     createdBy: { type: String, required: true },
-    /** Type-specific settings, validated by the feature that owns the type (practicum: practicum-settings.ts). */
+    /** Type-specific settings, validated by the kind that owns the type. */
     settings: { type: Schema.Types.Mixed, default: null },
+    /** AGS line item of this activity's gradebook column (null until a launch names it). */
+    lineItemUrl: { type: String, default: null },
+    copiedFrom: { type: String, default: null },
   },
   { collection: 'activities', timestamps: true },
 );
@@ -34,3 +34,21 @@ activitySchema.index({ iss: 1, contextId: 1 });
 
 export type Activity = InferSchemaType<typeof activitySchema> & { _id: mongoose.Types.ObjectId };
 export const ActivityModel = mongoose.model('Activity', activitySchema);
+
+/**
+ * Keys that find an activity by _id alone (no scan on the embedded database): the resource link a
+ * platform launches it from, and the copy made of an original for another course. Inserting a key
+ * is atomic on both servers, so two first launches racing bind one activity.
+ */
+const activityKeySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    activityId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'activity_keys', versionKey: false },
+);
+export const ActivityKeyModel = mongoose.model('ActivityKey', activityKeySchema);
+
+export const resourceLinkKey = (iss: string, clientId: string, resourceLinkId: string) => `link:${JSON.stringify([iss, clientId, resourceLinkId])}`;
+export const courseCopyKey = (iss: string, clientId: string, contextId: string | null, originalId: string) => `copy:${JSON.stringify([iss, clientId, contextId, originalId])}`;

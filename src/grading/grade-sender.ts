@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { Types } from 'mongoose';
+import { ActivityModel } from '../activities/activity.model';
 import type { AgsScore } from '../lti/ltijs';
 import type { Logger } from '../platform/logger';
 import { classifySendFailure, postScore, type SendFailure } from './ags-score.client';
@@ -70,8 +72,23 @@ function timestampFor(claim: ClaimedGrade): Date {
 
 type Outcome = 'sent' | 'failed' | 'retrying';
 
+export const WAITING_FOR_LINE_ITEM = 'Waiting for the LMS to name this activity’s gradebook column: it is sent after the activity is next opened from the LMS.';
+
+/** The column a grade recorded without one goes to: the activity's, once a launch has named it. */
+async function lineItemOf(claim: ClaimedGrade): Promise<string | null> {
+  if (claim.lineItemUrl) return claim.lineItemUrl;
+  const activity = Types.ObjectId.isValid(claim.activityId) ? await ActivityModel.findOne({ _id: claim.activityId }, { lineItemUrl: 1 }).lean() : null;
+  return activity?.lineItemUrl ?? null;
+}
+
 async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promise<Outcome> {
-  const target = { iss: claim.iss, clientId: claim.clientId, lineItemUrl: claim.lineItemUrl };
+  const lineItemUrl = await lineItemOf(claim);
+  if (!lineItemUrl) {
+    await completeFailed(claim, { state: 'retrying', reason: WAITING_FOR_LINE_ITEM, nextAttemptAt: new Date(now.getTime() + backoffMs(claim.attempts + 1)) }, now);
+    return 'retrying';
+  }
+  claim.lineItemUrl = lineItemUrl;
+  const target = { iss: claim.iss, clientId: claim.clientId, lineItemUrl };
   let timestamp = timestampFor(claim);
   let failure: SendFailure | null = null;
   for (let attempt = 0; attempt < 2; attempt += 1) {

@@ -32,7 +32,8 @@ const gradeOutboxSchema = new Schema(
     iss: { type: String, required: true },
     clientId: { type: String, required: true },
     deploymentId: { type: String, required: true },
-    lineItemUrl: { type: String, required: true },
+    /** null until a launch names the activity's gradebook column (the grade waits for it). */
+    lineItemUrl: { type: String, default: null },
     userName: { type: String, default: '' },
     isTestUser: { type: Boolean, default: false },
 

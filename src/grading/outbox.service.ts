@@ -10,8 +10,8 @@ export interface GradeChange {
   iss: string;
   clientId: string;
   deploymentId: string;
-  /** AGS line item URL from the launch / deep linking. */
-  lineItemUrl: string;
+  /** AGS line item URL, or null while no launch has named the activity's column (the grade waits). */
+  lineItemUrl: string | null;
   userSub: string;
   userName?: string;
   /** null = progress only, no score. */
@@ -52,8 +52,8 @@ function ensureIndexes(): Promise<unknown> {
 }
 
 function assertChange(change: GradeChange): void {
-  if (!change.activityId || !change.userSub || !change.lineItemUrl || !change.iss || !change.clientId) {
-    throw badRequest('grade_change_incomplete', 'A grade change needs an activity, a person, a platform and a line item.');
+  if (!change.activityId || !change.userSub || !change.iss || !change.clientId) {
+    throw badRequest('grade_change_incomplete', 'A grade change needs an activity, a person and a platform.');
   }
   if (!Number.isFinite(change.scoreMaximum) || change.scoreMaximum <= 0) throw badRequest('grade_change_maximum', 'The maximum score must be a positive number.');
   if (change.scoreGiven !== null && (!Number.isFinite(change.scoreGiven) || change.scoreGiven < 0)) {
@@ -80,7 +80,8 @@ export async function recordGradeChange(change: GradeChange): Promise<void> {
       iss: change.iss,
       clientId: change.clientId,
       deploymentId: change.deploymentId,
-      lineItemUrl: change.lineItemUrl,
+      // A column learned since (releaseGradesWaitingForLineItem) is never forgotten by a later change.
+      ...(change.lineItemUrl ? { lineItemUrl: change.lineItemUrl } : {}),
       userName: change.userName ?? '',
       isTestUser: change.isTestUser,
       scoreGiven: change.scoreGiven,
@@ -224,7 +225,7 @@ const unlocked = { lockedBy: null, lockedUntil: null };
 
 /** The platform took the claimed version. If a newer change arrived meanwhile it stays pending. */
 export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now: Date): Promise<'sent' | 'superseded'> {
-  const sent = { sentVersion: claim.version, sentScoreGiven: claim.scoreGiven ?? null, sentScoreMaximum: claim.scoreMaximum, sentTimestamp, sentAt: now, lastAttemptAt: now };
+  const sent = { sentVersion: claim.version, sentScoreGiven: claim.scoreGiven ?? null, sentScoreMaximum: claim.scoreMaximum, sentTimestamp, sentAt: now, lastAttemptAt: now, lineItemUrl: claim.lineItemUrl };
   const res = await GradeOutboxModel.updateOne(
     { _id: claim._id, version: claim.version },
     { $set: { ...sent, ...unlocked, state: 'sent', reason: null, attempts: 0, nextAttemptAt: null } },

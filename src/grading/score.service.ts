@@ -1,7 +1,9 @@
 import { AppError, badGateway, badRequest } from '../platform/errors';
 import { lti, type AgsLineItem, type LtiIdToken, type NrpsMember } from '../lti/ltijs';
 import { kickGradeSender, sendGradeNow } from './grade-sender';
-import { getGradeSync, recordGradeChange, type GradeSyncView } from './outbox.service';
+import { ActivityModel, type Activity } from '../activities/activity.model';
+import { recordActivityGrade } from './activity-grade';
+import { getGradeSync, type GradeSyncView } from './outbox.service';
 
 const AGS_LINEITEM_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem';
 const AGS_SCORE_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
@@ -39,48 +41,40 @@ export async function resolveLineItem(token: LtiIdToken, label: string, scoreMax
 }
 
 export interface ScoreInput {
-  /** The outbox key: the Fieldbook activity (or the resource link when there is none). */
-  activityId: string;
   userId: string;
   userName?: string;
   isTestUser: boolean;
   scoreGiven: number;
-  scoreMaximum: number;
   comment?: string;
-  label: string;
 }
 
 /**
- * Records the grade in the durable outbox and tries to send it at once; whatever the platform
- * answers, the grade is kept and the sender retries what can be retried. Returns the sync state.
+ * Faculty's own score for an activity whose grade they decide: recorded in the durable outbox and
+ * sent at once; whatever the platform answers, the grade is kept and the sender retries what can be
+ * retried. The column is the activity's (learned from launches), else found or created through
+ * this launch. Returns the sync state.
  */
-export async function sendScoreNow(token: LtiIdToken, input: ScoreInput): Promise<{ lineItemId: string; sync: GradeSyncView | null }> {
-  let lineItemId: string;
-  try {
-    lineItemId = await resolveLineItem(token, input.label, input.scoreMaximum);
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw badGateway('ags_lineitem_unavailable', describePlatformError(err).reason);
+export async function sendScoreNow(activity: Activity, token: LtiIdToken, input: ScoreInput): Promise<GradeSyncView | null> {
+  if (!activity.lineItemUrl) {
+    let lineItemUrl: string;
+    try {
+      lineItemUrl = await resolveLineItem(token, activity.title, activity.pointsPossible);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw badGateway('ags_lineitem_unavailable', describePlatformError(err).reason);
+    }
+    await ActivityModel.updateOne({ _id: activity._id }, { $set: { lineItemUrl } });
+    activity.lineItemUrl = lineItemUrl;
   }
-  await recordGradeChange({
-    activityId: input.activityId,
-    contextId: token.platformContext.context?.id ?? null,
-    iss: token.iss,
-    clientId: token.clientId,
-    deploymentId: token.deploymentId,
-    lineItemUrl: lineItemId,
-    userSub: input.userId,
-    userName: input.userName,
-    scoreGiven: input.scoreGiven,
-    scoreMaximum: input.scoreMaximum,
-    comment: input.comment,
-    activityProgress: 'Completed',
-    gradingProgress: 'FullyGraded',
-    isTestUser: input.isTestUser,
-  });
-  const outcome = await sendGradeNow(input.activityId, input.userId);
+  const activityId = String(activity._id);
+  await recordActivityGrade(
+    activity,
+    { candidateSub: input.userId, candidateName: input.userName, isTestUser: input.isTestUser, scoreGiven: input.scoreGiven, comment: input.comment, activityProgress: 'Completed', gradingProgress: 'FullyGraded' },
+    { kick: false },
+  );
+  const outcome = await sendGradeNow(activityId, input.userId);
   if (outcome === null) kickGradeSender();
-  return { lineItemId, sync: await getGradeSync(input.activityId, input.userId) };
+  return getGradeSync(activityId, input.userId);
 }
 
 /** The whole roster: ltijs returns one page unless told not to page. */

@@ -1,4 +1,3 @@
-import { ACTIVITY_TYPES, type ActivityType } from '../activities/activity.model';
 import type { NrpsMember } from './ltijs';
 import type { Caller } from './caller';
 
@@ -11,7 +10,7 @@ const ROLE_LABELS: Record<string, string> = {
 };
 
 /** Only whitelisted fields reach the launch template. */
-export function presentLaunch(caller: Caller, activity: { title: string; type: string; pointsPossible: number } | null) {
+export function presentLaunch(caller: Caller, activity: { title: string; type: string; pointsPossible: number } | null, kindLabel?: string) {
   return {
     title: activity?.title || caller.resourceTitle || 'Fieldbook',
     person: { name: caller.name || 'Anonymous user', email: caller.email },
@@ -23,7 +22,7 @@ export function presentLaunch(caller: Caller, activity: { title: string; type: s
     placement: caller.resourceTitle || null,
     platformName: caller.platformName || caller.iss,
     activity: activity
-      ? { title: activity.title, typeLabel: ACTIVITY_TYPES[activity.type as ActivityType] ?? activity.type, pointsPossible: activity.pointsPossible }
+      ? { title: activity.title, typeLabel: kindLabel ?? activity.type, pointsPossible: activity.pointsPossible }
       : null,
     isFaculty: caller.roles.includes('faculty'),
   };

@@ -1,249 +1,218 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+/**
+ * Launch, course copy and deep-linking routes. ltijs validates the session and hands every launch
+ * on (provider.ts: onConnect / onDeepLinking call next()), so these routes belong to each app built
+ * by createApp — no route is installed on the shared ltijs Provider.
+ */
+import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { ACTIVITY_TYPES, ActivityModel, type ActivityType } from '../activities/activity.model';
-import { kickGradeSender, sendGradeNow } from '../grading/grade-sender';
-import { presentGradeOutcome, presentGradeSyncRow, statusForOutcome } from '../grading/grade-sync.presenter';
-import { getGradeSync, listGradeSync, retryGradeSync } from '../grading/outbox.service';
-import { describePlatformError, fetchRoster, findRosterMember, sendScoreNow } from '../grading/score.service';
-import type { AppConfig } from '../platform/config';
-import { AppError, badRequest, notFound } from '../platform/errors';
-import type { Logger } from '../platform/logger';
-import { parseForm } from '../platform/validate';
+import type { KindDeps } from '../activities/activity-kind';
+import { ActivityModel } from '../activities/activity.model';
+import { createCourseCopy, learnFromLaunch, listCourseActivities, resolveActivity } from '../activities/activity.service';
+import { ACTIVITY_KINDS, findKind } from '../activities/registry';
+import { releaseGradesWaitingForLineItem } from '../grading/activity-grade';
+import { wrap } from '../platform/async-handler';
+import { badRequest, conflict, unauthorized } from '../platform/errors';
+import { formNumber, parseForm, type FieldErrors } from '../platform/validate';
+import { activityRoute } from './activity-pipeline';
 import { callerFromToken, ltikOf, requireCaller, requireRole, type Caller } from './caller';
-import { presentLaunch, presentRoster, TEST_USER_ROLE } from './launch.presenter';
-import { lti, type LtiIdToken, type NrpsMember } from './ltijs';
+import { renderActivityPage } from './launch.page';
+import { presentLaunch } from './launch.presenter';
+import { lti, type DeepLinkingContentItem, type LtiIdToken } from './ltijs';
 import { recordLaunchUser } from './lti-user.model';
-import { presentPracticumPicker } from '../practicum/practicum-picker';
-import { practicumSectionFor } from '../practicum/practicum.routes';
-import { practicumSettingsFormSchema, settingsFromForm } from '../practicum/practicum-settings';
-import { RoleClaimError } from './roles';
+import { recordLaunchMembership, syncCourseRoster } from '../courses/course-membership.service';
+import type { FieldbookRole } from './roles';
 
-type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<unknown>;
-const wrap = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => fn(req, res, next).catch(next);
+const EVERYONE: FieldbookRole[] = ['candidate', 'faculty', 'mentor', 'coordinator', 'designer'];
+const PLACERS: FieldbookRole[] = ['faculty', 'designer', 'coordinator'];
 
 const deepLinkSchema = z.object({
-  activityType: z.enum(Object.keys(ACTIVITY_TYPES) as [ActivityType, ...ActivityType[]], { errorMap: () => ({ message: 'Choose an activity type.' }) }),
-  title: z.string().trim().min(1, 'Give the activity a title.').max(200, 'Keep the title under 200 characters.'),
-  pointsPossible: z.coerce.number({ invalid_type_error: 'Points must be a number.' }).min(0, 'Points cannot be negative.').max(10000, 'At most 10,000 points.'),
+  activityType: z.string({ required_error: 'Choose an activity type.' }).refine((t) => Boolean(findKind(t)), 'Choose an activity type.'),
+  title: z.string({ required_error: 'Give the activity a title.' }).trim().min(1, 'Give the activity a title.').max(200, 'Keep the title under 200 characters.'),
+  pointsPossible: formNumber({ required: 'Enter the points possible (0 for an ungraded activity).', invalid: 'Points must be a number.' }).pipe(
+    z.number().min(0, 'Points cannot be negative.').max(10000, 'At most 10,000 points.'),
+  ),
 });
 
-const scoreSchema = z.object({
-  userId: z.string().min(1).max(255),
-  scoreGiven: z.coerce.number({ invalid_type_error: 'Enter a number of points.' }).min(0, 'Points cannot be negative.'),
-  comment: z.string().trim().max(2000, 'Keep the comment under 2,000 characters.').optional().default(''),
-});
+function pickerModel(ltik: string, values: Record<string, unknown>, errors: FieldErrors) {
+  return {
+    title: 'Add a Fieldbook activity',
+    ltik,
+    values,
+    errors,
+    kinds: ACTIVITY_KINDS.map((k) => ({
+      type: k.type,
+      label: k.label,
+      description: k.description,
+      selected: values.activityType === k.type || (ACTIVITY_KINDS.length === 1 && !values.activityType),
+      partial: k.settings.partial,
+      settings: k.settings.present(values),
+    })),
+  };
+}
 
-const retrySchema = z.object({ userSub: z.string().min(1, 'Choose whose grade to retry.').max(255) });
+/** A course launch without an activity: the course's activities, with what awaits the caller in each. */
+async function renderCourseHome(res: Response, caller: Caller, ltik: string) {
+  const activities = await listCourseActivities(caller);
+  const items = await Promise.all(
+    activities.map(async (activity) => {
+      const kind = findKind(activity.type);
+      const awaiting = kind?.awaiting ? await kind.awaiting({ caller, activity }) : null;
+      return { id: String(activity._id), title: activity.title, kindLabel: kind?.label ?? activity.type, awaiting, isKnownKind: Boolean(kind) };
+    }),
+  );
+  res.render('lti/launch', {
+    ...presentLaunch(caller, null),
+    ltik,
+    section: { partial: 'activities/course-home', model: { ltik, hasContext: Boolean(caller.contextId), activities: items } },
+  });
+}
 
 /**
- * The grade outbox key of a launch: the Fieldbook activity, else the platform's resource link
- * (scoped by platform, since resource link ids are only unique per platform).
+ * The course roster, read from the LMS on a faculty launch (at most every few minutes per course),
+ * so lists include candidates who never launched. A slow or failing roster never holds up or
+ * breaks the launch: after ROSTER_WAIT_MS the page is shown and the read finishes on its own.
  */
-function gradeKeyFor(caller: Caller, activity: { _id: unknown } | null): string | null {
-  if (activity) return String(activity._id);
-  return caller.resourceLinkId ? `link:${caller.iss}|${caller.clientId}|${caller.resourceLinkId}` : null;
+const ROSTER_WAIT_MS = 3_000;
+async function refreshRosterQuietly(token: LtiIdToken, caller: Caller, logger: KindDeps['logger']): Promise<void> {
+  const sync = syncCourseRoster(token, caller).catch((err: unknown) => {
+    logger.warn({ err: { message: (err as Error)?.message }, context: caller.contextId }, 'course roster could not be read');
+    return null;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([sync, new Promise((resolve) => (timer = setTimeout(resolve, ROSTER_WAIT_MS)))]);
+  clearTimeout(timer);
 }
 
-/** Finds the activity a launch refers to, only within the caller's platform and course. */
-async function findActivityForLaunch(caller: Caller) {
-  const id = typeof caller.custom.activity_id === 'string' ? caller.custom.activity_id : null;
-  if (!id || !/^[a-f0-9]{24}$/.test(id)) return null;
-  const activity = await ActivityModel.findOne({ _id: id, iss: caller.iss, clientId: caller.clientId }).lean();
-  if (!activity) return null;
-  if (caller.resourceLinkId && !activity.resourceLinkIds.includes(caller.resourceLinkId)) {
-    await ActivityModel.updateOne({ _id: activity._id }, { $addToSet: { resourceLinkIds: caller.resourceLinkId } });
-  }
-  return activity;
-}
-
-async function renderLaunch(res: Response, token: LtiIdToken, extra: Record<string, unknown> = {}, knownMembers?: NrpsMember[]): Promise<void> {
-  const caller = callerFromToken(token);
-  const activity = await findActivityForLaunch(caller);
-  let roster = null;
-  let rosterError: string | null = null;
-  let gradeSync = null;
-  if (caller.roles.includes('faculty')) {
-    const key = gradeKeyFor(caller, activity);
-    if (key) gradeSync = (await listGradeSync(key)).map(presentGradeSyncRow);
-    try {
-      // A grading request has just read the roster; do not page through it twice.
-      roster = presentRoster(knownMembers ?? (await fetchRoster(token)));
-    } catch (err) {
-      rosterError = describePlatformError(err).reason;
-    }
-  }
-  const practicum = await practicumSectionFor(caller, activity, res.locals.ltik as string);
-  res.render('lti/launch', { ...presentLaunch(caller, activity), roster, rosterError, gradeSync, practicum, ltik: res.locals.ltik, ...extra });
-}
-
-/** Registers Fieldbook's launch, deep-linking and first grading routes on the ltijs app. */
-let isInstalled = false;
-
-export function installLaunchRoutes(deps: { config: AppConfig; logger: Logger }): void {
-  // ltijs is one shared Provider: its handlers and routes are installed once per process.
-  if (isInstalled) return;
-  isInstalled = true;
+export function createLaunchRouter(deps: KindDeps): Router {
   const { config, logger } = deps;
+  const router = Router();
 
-  lti.onConnect(async (token, _req, res, next) => {
-    try {
+  router.all(
+    '/launch',
+    wrap(async (req, res) => {
+      const token = res.locals.token as LtiIdToken | undefined;
+      if (!token) throw unauthorized('no_lti_session', 'Your session has ended. Please open Fieldbook again from your course.');
       const caller = callerFromToken(token);
-      await recordLaunchUser({
-        iss: caller.iss,
-        sub: caller.sub,
-        name: caller.name,
-        email: caller.email,
-        roles: caller.roles,
-        primaryRole: caller.role,
-        isTestUser: caller.isTestUser,
-        lastLaunchAt: new Date(),
-      });
-      await renderLaunch(res, token);
-    } catch (err) {
-      next(err instanceof RoleClaimError ? badRequest('roles_claim_missing', err.message) : err);
-    }
-  });
+      const ltik = ltikOf(req, res);
+      if (caller.messageType === 'LtiDeepLinkingRequest') {
+        requireRole(caller, PLACERS);
+        res.render('lti/deep-link', pickerModel(ltik, { pointsPossible: 100 }, {}));
+        return;
+      }
+      await recordLaunchUser({ iss: caller.iss, sub: caller.sub, name: caller.name, email: caller.email, roles: caller.roles, primaryRole: caller.role, isTestUser: caller.isTestUser, lastLaunchAt: new Date() });
+      await recordLaunchMembership(caller);
+      if (caller.roles.includes('faculty')) await refreshRosterQuietly(token, caller, logger);
+      const resolved = await resolveActivity(caller, null);
+      if (resolved.state === 'found') {
+        const learned = resolved.fromPlacement ? await learnFromLaunch(resolved.activity, caller, token) : null;
+        if (learned) await releaseGradesWaitingForLineItem(String(resolved.activity._id), learned);
+        await renderActivityPage(res, { caller, token, ltik, activity: resolved.activity });
+        return;
+      }
+      if (resolved.state === 'copy-pending') {
+        const canSetUp = caller.roles.includes('faculty') || caller.roles.includes('designer');
+        const kind = findKind(resolved.original.type);
+        res.render(canSetUp ? 'lti/course-copy' : 'lti/not-set-up', {
+          title: resolved.original.title,
+          ltik,
+          course: caller.contextTitle,
+          kindLabel: kind?.label ?? resolved.original.type,
+          pointsPossible: resolved.original.pointsPossible,
+          settings: kind?.settings.describe(resolved.original.settings) ?? [],
+        });
+        return;
+      }
+      if (resolved.named) {
+        res.status(404).render('error', { title: 'Activity not found', status: 404, error: 'activity_not_found', message: 'This activity no longer exists in Fieldbook for this course. Ask your instructor to add it again.' });
+        return;
+      }
+      await renderCourseHome(res, caller, ltik);
+    }),
+  );
 
-  lti.onDeepLinking(async (token, _req, res, next) => {
-    try {
-      const caller = callerFromToken(token);
-      requireRole(caller, ['faculty', 'designer', 'coordinator']);
-      res.render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: res.locals.ltik, types: activityOptions(), values: { pointsPossible: 100 }, practicum: presentPracticumPicker(), errors: {} });
-    } catch (err) {
-      next(err instanceof RoleClaimError ? badRequest('roles_claim_missing', err.message) : err);
-    }
-  });
+  /** An activity opened from the course home (its id in `aid`, always within the caller's course). */
+  router.get(
+    '/activity',
+    activityRoute({ roles: EVERYONE }, (request, _req, res) => renderActivityPage(res, request)),
+  );
 
-  const sessionError = (status: number, id: string, message: string) => (_req: Request, res: Response) => {
-    res.status(status).render('error', { title: `Error ${status}`, status, error: id, message });
-  };
-  lti.onInvalidToken(sessionError(401, 'invalid_lti_launch', 'This launch could not be verified. Please open Fieldbook again from your course.'));
-  lti.onSessionTimeout(sessionError(401, 'lti_session_expired', 'Your Fieldbook session has ended. Please open it again from your course.'));
-  lti.onUnregisteredPlatform(sessionError(400, 'unregistered_platform', 'This learning platform is not registered with Fieldbook. Ask your LMS administrator to register it.'));
-  lti.onInactivePlatform(sessionError(401, 'inactive_platform', 'This learning platform registration is not active yet.'));
+  router.post(
+    '/activity/copy',
+    wrap(async (req, res) => {
+      const caller = requireCaller(res);
+      requireRole(caller, ['faculty', 'designer']);
+      const resolved = await resolveActivity(caller, null);
+      if (resolved.state === 'found') return res.redirect(303, `/lti/launch?ltik=${encodeURIComponent(ltikOf(req, res))}`);
+      if (resolved.state !== 'copy-pending') throw conflict('activity_not_copied', 'This placement is not a copy of an activity from another course.');
+      const copy = await createCourseCopy(caller, resolved.original);
+      logger.info({ activity: String(copy._id), original: String(resolved.original._id) }, 'activity set up for a copied course');
+      res.redirect(303, `/lti/launch?ltik=${encodeURIComponent(ltikOf(req, res))}`);
+    }),
+  );
 
-  const router = express.Router();
+  /** Faculty: read the course roster from the LMS now (new candidates appear in every list). */
+  router.post(
+    '/course/roster',
+    wrap(async (req, res) => {
+      const caller = requireCaller(res);
+      requireRole(caller, ['faculty']);
+      const count = await syncCourseRoster(res.locals.token as LtiIdToken, caller, { force: true });
+      logger.info({ context: caller.contextId, members: count }, 'course roster refreshed by faculty');
+      const aid = typeof req.body?.aid === 'string' && /^[a-f0-9]{24}$/.test(req.body.aid) ? `&aid=${req.body.aid}` : '';
+      res.redirect(303, `/lti/${aid ? 'activity' : 'launch'}?ltik=${encodeURIComponent(ltikOf(req, res))}${aid}`);
+    }),
+  );
 
   router.post(
     '/deep-link/submit',
     wrap(async (req, res) => {
       const caller = requireCaller(res);
-      requireRole(caller, ['faculty', 'designer', 'coordinator']);
+      requireRole(caller, PLACERS);
       const token = res.locals.token as LtiIdToken;
       const settings = token.platformContext.deepLinkingSettings;
       if (token.platformContext.messageType !== 'LtiDeepLinkingRequest' || !settings?.deep_link_return_url) {
         throw badRequest('not_deep_linking', 'This session did not start from the LMS “add activity” flow.');
       }
-      const parsed = parseForm(deepLinkSchema, req.body);
-      // Practicum logs carry their rule settings; a failed form keeps every field typed.
-      const practicum = req.body.activityType === 'practicum-log' ? parseForm(practicumSettingsFormSchema, req.body) : null;
-      if (!parsed.ok || (practicum && !practicum.ok)) {
-        const errors = { ...(parsed.ok ? {} : parsed.errors), ...(practicum && !practicum.ok ? practicum.errors : {}) };
-        res.status(400).render('lti/deep-link', { title: 'Add a Fieldbook activity', ltik: ltikOf(req, res), types: activityOptions(req.body.activityType), values: req.body, practicum: presentPracticumPicker(req.body), errors });
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const parsed = parseForm(deepLinkSchema, body);
+      const kind = typeof body.activityType === 'string' ? findKind(body.activityType) : undefined;
+      // The chosen kind's settings; a failed form keeps every field typed.
+      const kindSettings = kind ? kind.settings.parse(body) : null;
+      if (!parsed.ok || (kindSettings && !kindSettings.ok)) {
+        const errors = { ...(parsed.ok ? {} : parsed.errors), ...(kindSettings && !kindSettings.ok ? kindSettings.errors : {}) };
+        res.status(400).render('lti/deep-link', pickerModel(ltikOf(req, res), body, errors));
         return;
       }
-      const { activityType, title, pointsPossible } = parsed.value;
+      const { title, pointsPossible } = parsed.value;
+      const chosen = kind!;
+      const isGraded = pointsPossible > 0;
       const activity = await ActivityModel.create({
         iss: caller.iss,
         clientId: caller.clientId,
         deploymentId: caller.deploymentId,
         contextId: caller.contextId,
         contextTitle: caller.contextTitle,
-        type: activityType,
+        type: chosen.type,
         title,
         pointsPossible,
+        isGraded,
         createdBy: caller.sub,
-        settings: practicum?.ok ? settingsFromForm(practicum.value) : null,
+        settings: kindSettings?.ok ? kindSettings.value : null,
       });
-      const jwt = await lti.DeepLinking.createDeepLinkingMessage(
-        token,
-        [
-          {
-            type: 'ltiResourceLink',
-            title,
-            text: ACTIVITY_TYPES[activityType],
-            url: `${config.publicUrl}/lti/launch`,
-            custom: { activity_id: String(activity._id), activity_type: activityType },
-            lineItem: { scoreMaximum: pointsPossible, label: title, resourceId: String(activity._id), tag: activityType },
-          },
-        ],
-        { message: `Added ${title}` },
-      );
-      logger.info({ activity: String(activity._id), type: activityType }, 'activity placed by deep linking');
+      const item: DeepLinkingContentItem = {
+        type: 'ltiResourceLink',
+        title,
+        text: chosen.label,
+        url: `${config.publicUrl}/lti/launch`,
+        custom: { activity_id: String(activity._id), activity_type: chosen.type },
+      };
+      // Moodle gives deep-linked content a gradebook column only when the item carries a lineItem.
+      if (isGraded) item.lineItem = { scoreMaximum: pointsPossible, label: title, resourceId: String(activity._id), tag: chosen.type };
+      const jwt = await lti.DeepLinking.createDeepLinkingMessage(token, [item], { message: `Added ${title}` });
+      logger.info({ activity: String(activity._id), type: chosen.type }, 'activity placed by deep linking');
       res.render('lti/deep-link-return', { title: 'Returning to your course', returnUrl: settings.deep_link_return_url, jwt, activityTitle: title, scripts: ['/static/js/autosubmit.js'] });
     }),
   );
 
-  router.post(
-    '/scores',
-    wrap(async (req, res) => {
-      const caller = requireCaller(res);
-      requireRole(caller, ['faculty']);
-      const token = res.locals.token as LtiIdToken;
-      const activity = await findActivityForLaunch(caller);
-      const parsed = parseForm(scoreSchema, req.body);
-      if (!parsed.ok) {
-        res.status(400);
-        await renderLaunch(res, token, { scoreErrors: parsed.errors, scoreValues: req.body });
-        return;
-      }
-      const { member, roster } = await findRosterMember(token, parsed.value.userId);
-      if (!member) throw notFound('member_not_found', 'That person is not a member of this course.');
-      const scoreMaximum = activity?.pointsPossible ?? 100;
-      if (parsed.value.scoreGiven > scoreMaximum) {
-        res.status(400);
-        await renderLaunch(res, token, { scoreErrors: { scoreGiven: `At most ${scoreMaximum} points.` }, scoreValues: req.body }, roster);
-        return;
-      }
-      const key = gradeKeyFor(caller, activity);
-      if (!key) throw badRequest('no_resource_link', 'This launch names no activity or resource link to grade.');
-      const name = member.name || [member.given_name, member.family_name].filter(Boolean).join(' ') || member.user_id;
-      let sync;
-      try {
-        ({ sync } = await sendScoreNow(token, {
-          ...parsed.value,
-          activityId: key,
-          userName: name,
-          isTestUser: member.roles.some((r) => TEST_USER_ROLE.test(r)),
-          scoreMaximum,
-          label: activity?.title ?? (caller.resourceTitle || 'Fieldbook'),
-        }));
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        res.status(err.status);
-        await renderLaunch(res, token, { scoreOutcome: { tone: 'danger', testId: 'score-failed', text: `The grade for ${name} could not be recorded: ${err.message}` }, scoreValues: req.body }, roster);
-        return;
-      }
-      logger.info({ iss: caller.iss, context: caller.contextId, state: sync?.state }, 'grade recorded');
-      if (!sync) throw notFound('grade_sync_not_found', 'The grade could not be found after recording it.');
-      res.status(statusForOutcome(sync.state));
-      await renderLaunch(res, token, { scoreOutcome: presentGradeOutcome(sync) }, roster);
-    }),
-  );
-
-  router.post(
-    '/grades/retry',
-    wrap(async (req, res) => {
-      const caller = requireCaller(res);
-      requireRole(caller, ['faculty']);
-      const token = res.locals.token as LtiIdToken;
-      const parsed = parseForm(retrySchema, req.body);
-      if (!parsed.ok) throw badRequest('invalid_retry', parsed.errors.userSub ?? 'Choose whose grade to retry.');
-      const key = gradeKeyFor(caller, await findActivityForLaunch(caller));
-      if (!key) throw badRequest('no_resource_link', 'This launch names no activity or resource link to grade.');
-      await retryGradeSync(key, parsed.value.userSub);
-      if ((await sendGradeNow(key, parsed.value.userSub)) === null) kickGradeSender();
-      const sync = await getGradeSync(key, parsed.value.userSub);
-      if (!sync) throw notFound('grade_sync_not_found', 'There is no grade for this person in this activity.');
-      logger.info({ iss: caller.iss, context: caller.contextId, state: sync.state }, 'grade retried by faculty');
-      res.status(statusForOutcome(sync.state));
-      await renderLaunch(res, token, { scoreOutcome: presentGradeOutcome(sync) });
-    }),
-  );
-
-  lti.app.use(router);
-}
-
-function activityOptions(selected?: unknown) {
-  return Object.entries(ACTIVITY_TYPES).map(([value, label]) => ({ value, label, selected: value === selected }));
+  return router;
 }

@@ -1,3 +1,4 @@
+import type { Request, Response } from 'express';
 import type { AppConfig } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { installVerifiedPlatformLookup } from './guard/verified-platform';
@@ -42,6 +43,17 @@ export async function setupLti(config: AppConfig, logger: Logger, databaseUri: s
   );
   await lti.deploy({ serverless: true, silent: true });
   installVerifiedPlatformLookup(lti);
+  // ltijs validates the session; the pages themselves are the app's (launch.routes.ts), so ltijs
+  // hands every valid launch on instead of answering it.
+  lti.onConnect((_token, _req, _res, next) => next());
+  lti.onDeepLinking((_token, _req, _res, next) => next());
+  const sessionError = (status: number, id: string, message: string) => (_req: Request, res: Response) => {
+    res.status(status).render('error', { title: `Error ${status}`, status, error: id, message });
+  };
+  lti.onInvalidToken(sessionError(401, 'invalid_lti_launch', 'This launch could not be verified. Please open Fieldbook again from your course.'));
+  lti.onSessionTimeout(sessionError(401, 'lti_session_expired', 'Your Fieldbook session has ended. Please open it again from your course.'));
+  lti.onUnregisteredPlatform(sessionError(400, 'unregistered_platform', 'This learning platform is not registered with Fieldbook. Ask your LMS administrator to register it.'));
+  lti.onInactivePlatform(sessionError(401, 'inactive_platform', 'This learning platform registration is not active yet.'));
   isSetUp = true;
   logger.info('ltijs ready (serverless)');
 }

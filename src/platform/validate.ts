@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface FieldErrors {
   [field: string]: string;
@@ -14,4 +14,15 @@ export function parseForm<T extends z.ZodTypeAny>(schema: T, input: unknown): { 
     if (!errors[key]) errors[key] = issue.message;
   }
   return { ok: false, errors };
+}
+
+/**
+ * A number typed in a form field: blank is "missing" (requiredMessage), never 0 — z.coerce.number
+ * turns '' into 0 and would send a grade of 0 for an empty Points field.
+ */
+export function formNumber(messages: { required: string; invalid: string }) {
+  return z.preprocess(
+    (v) => (v === undefined || v === null || (typeof v === 'string' && v.trim() === '') ? undefined : typeof v === 'string' ? Number(v.trim()) : v),
+    z.number({ required_error: messages.required, invalid_type_error: messages.invalid }),
+  );
 }

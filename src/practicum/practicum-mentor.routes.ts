@@ -5,7 +5,8 @@
  * activity, the candidate(s) the link was issued for. Every verify / return is written to the
  * practicum audit trail with the mentor's email and name (practicum.service.ts).
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
+import { wrap } from '../platform/async-handler';
 import { Types } from 'mongoose';
 import { ActivityModel, type Activity } from '../activities/activity.model';
 import { requireExternalSession, type ExternalSession } from '../access';
@@ -21,9 +22,6 @@ import { FAILURE_STATUS } from './practicum.routes';
 import { batchSchema, parseBatch, returnSchema } from './practicum.schemas';
 import { transitionEntries, type BatchResult } from './practicum.service';
 import { ACTION_LABELS } from './practicum.transitions';
-
-type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<unknown>;
-const wrap = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => fn(req, res, next).catch(next);
 
 export interface MentorAccessDeps {
   config: AppConfig;

@@ -13,6 +13,7 @@ import type { BatchResult } from './practicum.service';
 import { toProgressEntry } from './progress-store';
 import { computeProgress } from './progress.service';
 import { listMentorAssignments } from './practicum-mentors.service';
+import { listCourseMembers } from '../courses/course-membership.service';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -40,6 +41,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   const rules = effectiveRules(settings);
   const base = {
     ltik: options.ltik,
+    aid: String(activity._id),
     view,
     isCandidate: view === 'candidate',
     isFaculty: view === 'faculty',
@@ -84,7 +86,13 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   if (candidate) query.candidateSub = view === 'mentor' && !caller.menteeSubs.includes(candidate) ? { $in: [] } : candidate;
   const entries = await PracticumEntryModel.find(query).sort({ date: 1, createdAt: 1 }).limit(500).lean();
   const progressScope = view === 'mentor' ? { activityId: activity._id, candidateSub: { $in: caller.menteeSubs } } : { activityId: activity._id };
-  const cohort = (await PracticumProgressModel.find(progressScope).sort({ candidateName: 1 }).limit(1000).lean()).map((p) => presentCohortRow(p, rules));
+  const progress = await PracticumProgressModel.find(progressScope).sort({ candidateName: 1 }).limit(1000).lean();
+  // Candidates of the course who have logged nothing yet (or never launched) are listed too.
+  const logged = new Set(progress.map((p) => p.candidateSub));
+  const members = view === 'mentor' ? [] : (await listCourseMembers(activity, 'candidate')).filter((m) => !logged.has(m.sub) && !m.isTestUser);
+  const cohort = [...progress, ...members.map((m) => ({ candidateSub: m.sub, candidateName: m.name, minutes: {}, entries: {}, grade: null }) as unknown as typeof progress[number])]
+    .map((p) => presentCohortRow(p, rules))
+    .sort((a, b) => a.name.localeCompare(b.name));
   const mentors = view === 'faculty' ? await presentMentorReassign(String(activity._id), cohort, options.mentorForm) : null;
   return {
     ...base,

@@ -45,9 +45,12 @@ export function teachesCourse(caller: Caller, record: { iss: string; contextId: 
   return caller.roles.includes('faculty') && caller.iss === record.iss && record.contextId !== null && caller.contextId === record.contextId;
 }
 
-/** Coordinators see (never change) every practicum of their platform's programs. */
-export function coordinatesProgram(caller: Caller, record: { iss: string }): boolean {
-  return caller.roles.includes('coordinator') && caller.iss === record.iss;
+/**
+ * Coordinators see (never change) the practicum logs of the courses where the LMS gave them that
+ * role. Until programs exist, a coordinator's reach is the launch's course, never the platform.
+ */
+export function coordinatesProgram(caller: Caller, record: { iss: string; contextId: string | null }): boolean {
+  return caller.roles.includes('coordinator') && caller.iss === record.iss && record.contextId !== null && caller.contextId === record.contextId;
 }
 
 export type PracticumView = 'faculty' | 'coordinator' | 'mentor' | 'candidate' | 'none';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /** Whitelisted view models for the practicum templates (no raw documents reach a view). */
 import type { FieldErrors } from '../platform/validate';
 import type { PracticumEntry } from './practicum-entry.model';
@@ -89,7 +90,7 @@ export function presentEntryForm(settings: PracticumSettings, values: Record<str
   const pops = list(values.populations);
   const stds = list(values.standards);
   return {
-    values: { entryId: str(values.entryId), version: str(values.version), date: str(values.date), hours: str(values.hours), siteName: str(values.siteName), siteDistrict: str(values.siteDistrict), description: str(values.description), reflection: str(values.reflection), mentorName: str(values.mentorName), mentorEmail: str(values.mentorEmail) },
+    values: { entryId: str(values.entryId), version: str(values.version), formToken: /^[A-Za-z0-9_-]{16,64}$/.test(str(values.formToken)) ? str(values.formToken) : randomBytes(16).toString('base64url'), date: str(values.date), hours: str(values.hours), siteName: str(values.siteName), siteDistrict: str(values.siteDistrict), description: str(values.description), reflection: str(values.reflection), mentorName: str(values.mentorName), mentorEmail: str(values.mentorEmail) },
     errors,
     hasErrors: Object.keys(errors).length > 0,
     isEditing: Boolean(values.entryId),

@@ -15,6 +15,8 @@ export const entryFormSchema = z.object({
   entryId: z.preprocess(blank, objectId.optional()),
   version: z.preprocess(blank, z.coerce.number().int().min(1).optional()),
   intent: z.enum(['draft', 'submit']).default('draft'),
+  /** Random per rendered form: a form sent twice (browser Back, a double click) makes one entry. */
+  formToken: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'Reload the page and try again.').optional()),
   date: z.preprocess(blank, z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date (YYYY-MM-DD).').refine((v) => !Number.isNaN(Date.parse(v)), 'Use a real date.').optional()),
   hours: z.preprocess(blank, z.coerce.number({ invalid_type_error: 'Hours must be a number, e.g. 1.5.' }).min(0, 'Hours cannot be negative.').max(24, 'At most 24 hours in one entry.').optional()),
   siteId: z.preprocess(blank, z.string().regex(/^[a-f0-9]{24}$/, 'Unknown site.').optional()),

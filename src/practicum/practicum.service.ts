@@ -6,7 +6,9 @@
  */
 import { Types } from 'mongoose';
 import type { Activity } from '../activities/activity.model';
-import { conflict, notFound } from '../platform/errors';
+import { PracticumEntryKeyModel } from './practicum-entry-key.model';
+import { recordActivityGrade } from '../grading/activity-grade';
+import { conflict, isDuplicateKeyError, notFound } from '../platform/errors';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumEntryModel, type EntryStatus, type PracticumEntry } from './practicum-entry.model';
 import { gradeChangeFor, type PracticumGradeChange } from './practicum-grade';
@@ -26,7 +28,7 @@ export interface PracticumContext {
   role: ActorRole;
   /** YYYY-MM-DD in the program's time zone. */
   today: string;
-  /** Receives completion-grade changes (the grade outbox once it exists). */
+  /** Receives completion-grade changes instead of the grade outbox (unit tests). */
   onGradeChange?: (change: PracticumGradeChange) => Promise<void>;
 }
 
@@ -70,7 +72,14 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm): Promise
   if (site.name) await rememberSite(caller.iss, caller.sub, site);
 
   if (!form.entryId) {
-    const created = await PracticumEntryModel.create({ ...key, ...fields, status: 'draft', progressPending: true });
+    const _id = new Types.ObjectId();
+    if (form.formToken && !(await claimFormToken(ctx, caller.sub, form.formToken, _id))) {
+      // The same form arrived twice at once: the other request creates the entry; this one edits it.
+      const earlier = await findEntryByFormToken(ctx, form.formToken);
+      if (!earlier) throw conflict('practicum_entry_changed', 'This entry is being saved in another window; reload to see it.');
+      return saveDraft(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version });
+    }
+    const created = await PracticumEntryModel.create({ _id, ...key, ...fields, status: 'draft', progressPending: true });
     await applyProgress(key, transitionIncrements(null, toIncShape(created)), now);
     await clearPending(created._id, created.version);
     return created.toObject();
@@ -97,6 +106,27 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm): Promise
   await applyProgress(key, transitionIncrements(toIncShape(before), toIncShape(updated)), now);
   await clearPending(updated._id, updated.version);
   return updated;
+}
+
+const formTokenKey = (ctx: PracticumContext, candidateSub: string, token: string) => `practicum-entry:${JSON.stringify([String(ctx.activity._id), candidateSub, token])}`;
+
+/** Reserves a form token for the entry about to be created; false when another request has it. */
+async function claimFormToken(ctx: PracticumContext, candidateSub: string, token: string, entryId: Types.ObjectId): Promise<boolean> {
+  try {
+    await PracticumEntryKeyModel.create({ _id: formTokenKey(ctx, candidateSub, token), entryId: String(entryId), createdAt: new Date() });
+    return true;
+  } catch (err) {
+    if (isDuplicateKeyError(err)) return false;
+    throw err;
+  }
+}
+
+/** The entry an earlier post of the same form created (its form token), or null. */
+export async function findEntryByFormToken(ctx: PracticumContext, token: string): Promise<PracticumEntry | null> {
+  const caller = candidateOf(ctx);
+  const key = await PracticumEntryKeyModel.findOne({ _id: formTokenKey(ctx, caller.sub, token) }).lean();
+  if (!key) return null;
+  return PracticumEntryModel.findOne({ _id: key.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean();
 }
 
 function rulesOf(ctx: PracticumContext) {
@@ -191,6 +221,10 @@ export async function refreshGrade(ctx: PracticumContext, candidateSub: string):
   );
   if (stored.matchedCount === 0) return null;
   if (ctx.onGradeChange) await ctx.onGradeChange(change);
+  else if (ctx.activity.isGraded !== false) {
+    // No LTI session needed: the activity knows its platform and gradebook column.
+    await recordActivityGrade(ctx.activity, { candidateSub, scoreGiven: change.scoreGiven, activityProgress: change.activityProgress, gradingProgress: change.gradingProgress, comment: change.comment });
+  }
   return change;
 }
 

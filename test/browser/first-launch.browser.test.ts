@@ -27,6 +27,8 @@ describe('browser: first launch through the Sandbox LMS', function () {
     await picker.getByLabel('Practicum log').check();
     await picker.getByLabel('Title').fill('Internship hours');
     await picker.getByLabel('Points possible').fill('40');
+    // Faculty send this grade by hand: the manual grade form is only offered for a faculty score.
+    await picker.getByLabel('Faculty score').check();
     await picker.getByRole('button', { name: 'Add to course' }).click();
     await page.frameLocator('iframe').getByText('Message from the tool: Added Internship hours').waitFor();
 
@@ -43,10 +45,11 @@ describe('browser: first launch through the Sandbox LMS', function () {
 
     await page.goto(`${baseUrl}/sandbox/launch/${placed!.id}/${faculty.id}`);
     const facultyView = await toolFrame(page);
-    await facultyView.getByLabel('Candidate').selectOption({ label: candidate.name });
-    await facultyView.getByLabel('Points').fill('36');
-    await facultyView.getByLabel('Comment (optional)').fill('Well documented');
-    await facultyView.getByRole('button', { name: 'Send grade' }).click();
+    const gradeForm = facultyView.getByRole('region', { name: 'Send a grade to the LMS' });
+    await gradeForm.getByLabel('Candidate').selectOption({ label: candidate.name });
+    await gradeForm.getByLabel('Points').fill('36');
+    await gradeForm.getByLabel('Comment (optional)').fill('Well documented');
+    await gradeForm.getByRole('button', { name: 'Send grade' }).click();
     await page.frameLocator('iframe').getByTestId('score-sent').waitFor();
     await expectAccessible(await toolFrame(page), 'faculty page after grading');
 

@@ -49,7 +49,7 @@ async function buildFixture(candidateCount = 1): Promise<Fixture> {
   );
   const testStudent = await addSandboxPerson(course.id, { name: 'Test Student', roles: 'test-student' });
   const faculty = await addSandboxPerson(course.id, { name: `Dr. Outbox ${suffix}`, roles: 'faculty' });
-  const placed = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `Graded work ${suffix}`, points: 20 });
+  const placed = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `Graded work ${suffix}`, points: 20, settings: { gradingMode: 'faculty-score' } });
   const facultyLaunch = await launchAs(testServer().baseUrl, { personId: faculty.id, placementId: placed.id });
   expect(facultyLaunch.status, facultyLaunch.text).to.equal(200);
   const claims = facultyLaunch.idTokenClaims as Record<string, unknown>;

@@ -24,7 +24,7 @@ async function buildGradedCourse(): Promise<GradedCourse> {
     addSandboxPerson(course.id, { name: `Rae Candidate ${suffix}`, roles: 'candidate' }),
     addSandboxPerson(course.id, { name: `Sol Faculty ${suffix}`, roles: 'faculty' }),
   ]);
-  const graded = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `Safety grade ${suffix}`, points: 10 });
+  const graded = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `Safety grade ${suffix}`, points: 10, settings: { gradingMode: 'faculty-score' } });
   return { courseId: course.id, candidate, faculty, graded };
 }
 

@@ -29,7 +29,7 @@ async function buildGradedCourse(): Promise<GradedCourse> {
     addSandboxPerson(course.id, { name: `Fay Faculty ${suffix}`, roles: 'faculty' }),
     addSandboxPerson(course.id, { name: `Finn Faculty ${suffix}`, roles: 'faculty' }),
   ]);
-  const graded = await placeActivity({ courseId: course.id, facultyId: facultyA.id, title: `Session grade ${suffix}`, points: 10 });
+  const graded = await placeActivity({ courseId: course.id, facultyId: facultyA.id, title: `Session grade ${suffix}`, points: 10, settings: { gradingMode: 'faculty-score' } });
   return { courseId: course.id, candidate, facultyA, facultyB, graded };
 }
 

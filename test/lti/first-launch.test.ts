@@ -41,9 +41,12 @@ async function buildCourse(): Promise<Course> {
 }
 
 /** Faculty place an activity by deep linking; returns the placement the Sandbox created. */
-function placeActivity(course: Course, title: string, points: number): Promise<SandboxPlacementView> {
-  return placeCourseActivity({ courseId: course.id, facultyId: course.faculty.id, addActivityPlacementId: course.addActivity.id, title, points });
+function placeActivity(course: Course, title: string, points: number, settings?: Record<string, string>): Promise<SandboxPlacementView> {
+  return placeCourseActivity({ courseId: course.id, facultyId: course.faculty.id, addActivityPlacementId: course.addActivity.id, title, points, settings });
 }
+
+/** An activity whose grade faculty send by hand (the manual grade form is only there). */
+const FACULTY_SCORE = { gradingMode: 'faculty-score' };
 
 describe('first launch, deep linking and a grade', () => {
   let course: Course;
@@ -110,7 +113,7 @@ describe('first launch, deep linking and a grade', () => {
   });
 
   it('faculty send a grade that appears in the Sandbox gradebook', async () => {
-    const placed = await placeActivity(course, 'Practicum grade', 20);
+    const placed = await placeActivity(course, 'Practicum grade', 20, FACULTY_SCORE);
     const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
     expect(faculty.text).to.include('Send a grade');
     expect(decodeHtml(faculty.text)).to.include(course.candidate.name);
@@ -125,7 +128,7 @@ describe('first launch, deep linking and a grade', () => {
   });
 
   it('grades someone who joined the course after the roster was read (a cached roster is read again before refusing)', async () => {
-    const placed = await placeActivity(course, 'Late joiner grade', 10);
+    const placed = await placeActivity(course, 'Late joiner grade', 10, FACULTY_SCORE);
     const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
     const first = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.candidate.sub, scoreGiven: '6' });
     expect(first.status, first.text).to.equal(200);
@@ -137,7 +140,7 @@ describe('first launch, deep linking and a grade', () => {
   });
 
   it('keeps a grade for the LMS test student as skipped: never sent, nothing in the gradebook, no refused attempt', async () => {
-    const placed = await placeActivity(course, 'Refused grade', 10);
+    const placed = await placeActivity(course, 'Refused grade', 10, FACULTY_SCORE);
     const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
     const res = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.testStudent.sub, scoreGiven: '5' });
     expect(res.status, res.text).to.equal(200);
@@ -153,7 +156,7 @@ describe('first launch, deep linking and a grade', () => {
   });
 
   it('validates the grade and keeps the input', async () => {
-    const placed = await placeActivity(course, 'Validated grade', 10);
+    const placed = await placeActivity(course, 'Validated grade', 10, FACULTY_SCORE);
     const faculty = await launchAs(testServer().baseUrl, { personId: course.faculty.id, placementId: placed.id });
     const tooMany = await faculty.agent.post('/lti/scores').type('form').send({ ltik: faculty.ltik, userId: course.candidate.sub, scoreGiven: '11', comment: 'kept comment' });
     expect(tooMany.status).to.equal(400);
@@ -166,7 +169,7 @@ describe('first launch, deep linking and a grade', () => {
   });
 
   it('refuses grading to a candidate (403) and to a request without a session (401)', async () => {
-    const placed = await placeActivity(course, 'Protected grade', 10);
+    const placed = await placeActivity(course, 'Protected grade', 10, FACULTY_SCORE);
     const candidate = await launchAs(testServer().baseUrl, { personId: course.candidate.id, placementId: placed.id });
     const forbidden = await candidate.agent.post('/lti/scores').type('form').send({ ltik: candidate.ltik, userId: course.candidate.sub, scoreGiven: '10' });
     expect(forbidden.status).to.equal(403);

@@ -44,11 +44,15 @@ describe('deep-linking picker: practicum settings', () => {
     expect(await ActivityModel.countDocuments({ title })).to.equal(0);
   });
 
-  it('settings of other activity types are ignored', async () => {
+  it('offers only the kinds that are built, and refuses a kind that is not (400, nothing created)', async () => {
     const { res, ltik } = await picker();
+    expect(res.text).to.include('value="practicum-log"');
+    for (const unbuilt of ['mentorship-check-ins', 'leadership-portfolio', 'peer-network']) expect(res.text).not.to.include(`value="${unbuilt}"`);
     const title = `Portfolio ${Math.random().toString(36).slice(2, 6)}`;
-    const submitted = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'leadership-portfolio', title, pointsPossible: '10', requiredHours: 'junk' });
-    expect(submitted.status).to.equal(200);
-    expect((await ActivityModel.findOne({ title }).lean())?.settings).to.equal(null);
+    const submitted = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'leadership-portfolio', title, pointsPossible: '10' });
+    expect(submitted.status).to.equal(400);
+    expect(submitted.text).to.include('Choose an activity type.');
+    expect(submitted.text).to.include(`value="${title}"`);
+    expect(await ActivityModel.countDocuments({ title })).to.equal(0);
   });
 });

@@ -104,12 +104,14 @@ describe('practicum log: mentor verification and faculty approval', () => {
     expect((progress?.minutes as Record<string, { total: number }>).approved.total).to.equal(150);
   });
 
-  it('faculty of another course cannot see or approve this activity’s entries (403)', async () => {
+  it('faculty of another course whose placement names this activity (a course copy) cannot see or approve its entries', async () => {
     const other = await placeInOtherCourse(course.activityId);
     const outsider = await open(other.faculty, other.placement);
-    expect((await get(outsider, '/lti/practicum')).status).to.equal(403);
+    // Not set up for their course yet: nothing of this course is reachable.
+    expect((await get(outsider, '/lti/practicum')).status).to.equal(409);
     const verified = await PracticumEntryModel.findOne({ activityId: course.activityId }).lean();
-    expect((await post(outsider, '/lti/practicum/entries/approve', { entries: [key(verified!)] })).status).to.equal(403);
+    expect((await post(outsider, '/lti/practicum/entries/approve', { entries: [key(verified!)] })).status).to.equal(409);
+    expect((await PracticumEntryModel.findById(verified!._id).lean())?.status).to.equal(verified!.status);
   });
 
   it('a course designer gets no candidate data (403)', async () => {

@@ -65,14 +65,17 @@ describe('practicum log: candidate entries', () => {
     expect(await PracticumEntryModel.countDocuments({ activityId: course.activityId })).to.equal(before);
   });
 
-  it('“save and submit” of an incomplete entry keeps it as a draft and names what is missing (400)', async () => {
+  it('“save and submit” of an incomplete new entry is refused with field errors and creates nothing (400)', async () => {
+    const before = await PracticumEntryModel.countDocuments({ activityId: course.activityId });
     const res = await post(a, '/lti/practicum/entries', { hours: '1', siteName: 'Kept Site', intent: 'submit' });
     expect(res.status).to.equal(400);
     expect(res.text).to.include('Add the date.');
     expect(res.text).to.include('Tag at least one standard');
-    const saved = (await entriesOf(course, course.candidateA.sub)).find((e) => e.site?.name === 'Kept Site');
-    expect(saved?.status).to.equal('draft');
-    expect(formValues(res.text)).to.include({ entryId: String(saved?._id), siteName: 'Kept Site' });
+    expect(formValues(res.text)).to.include({ entryId: '', siteName: 'Kept Site' });
+    const empty = await post(a, '/lti/practicum/entries', { intent: 'submit' });
+    expect(empty.status).to.equal(400);
+    expect(empty.text).to.include('Add the date.');
+    expect(await PracticumEntryModel.countDocuments({ activityId: course.activityId })).to.equal(before);
   });
 
   it('submits a complete entry: status, audit trail, progress moved, site remembered', async () => {
@@ -133,5 +136,44 @@ describe('practicum log: candidate entries', () => {
     const submitted = (await entriesOf(course, course.candidateA.sub)).find((e) => e.status === 'submitted')!;
     const res = await post(a, '/lti/practicum/entries', { entryId: String(submitted._id), version: String(submitted.version), description: 'late change' });
     expect(res.status).to.equal(409);
+  });
+});
+
+describe('practicum log: no half-made or duplicate entries', () => {
+  let course: PracticumCourse;
+  let a: Session;
+
+  before(async () => {
+    course = await buildPracticumCourse('No duplicates');
+    a = await open(course.candidateA, course.placement);
+  });
+
+  it('“save and submit” of an incomplete draft keeps the draft with the changes and names what is missing (400)', async () => {
+    const draft = await post(a, '/lti/practicum/entries', { hours: '1', siteName: 'Draft Site', intent: 'draft' });
+    expect(draft.status).to.equal(200);
+    const saved = (await entriesOf(course, course.candidateA.sub)).find((e) => e.site?.name === 'Draft Site');
+    const res = await post(a, '/lti/practicum/entries', { entryId: String(saved!._id), version: String(saved!.version), hours: '2', siteName: 'Draft Site', intent: 'submit' });
+    expect(res.status).to.equal(400);
+    expect(res.text).to.include('Add the date.');
+    const after = (await entriesOf(course, course.candidateA.sub)).find((e) => String(e._id) === String(saved!._id));
+    expect(after).to.include({ status: 'draft', minutes: 120 });
+  });
+
+  it('the same form sent twice (browser Back, then submit again) stores one entry', async () => {
+    const before = await PracticumEntryModel.countDocuments({ activityId: course.activityId, candidateSub: course.candidateA.sub });
+    const page = await get(a, '/lti/practicum');
+    const formToken = formValues(page.text).formToken;
+    expect(formToken).to.match(/^[A-Za-z0-9_-]{16,64}$/);
+    const first = await post(a, '/lti/practicum/entries', { ...COMPLETE_ENTRY, formToken, intent: 'submit' });
+    expect(first.status, first.text).to.equal(200);
+    const again = await post(a, '/lti/practicum/entries', { ...COMPLETE_ENTRY, formToken, intent: 'submit' });
+    expect(again.status, again.text).to.equal(200);
+    expect(decodeHtml(again.text)).to.include('already saved and submitted');
+    expect(await PracticumEntryModel.countDocuments({ activityId: course.activityId, candidateSub: course.candidateA.sub })).to.equal(before + 1);
+    // Two drafts from one form sent at once: still one entry.
+    const token2 = formValues((await get(a, '/lti/practicum')).text).formToken;
+    const both = await Promise.all([1, 2].map(() => post(a, '/lti/practicum/entries', { siteName: 'Twice Site', formToken: token2, intent: 'draft' })));
+    expect(both.map((r) => r.status)).to.include(200);
+    expect((await entriesOf(course, course.candidateA.sub)).filter((e) => e.site?.name === 'Twice Site')).to.have.length(1);
   });
 });

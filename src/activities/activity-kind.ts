@@ -1,0 +1,64 @@
+/**
+ * What every activity kind (practicum log, mentorship check-ins, portfolio, ...) gives the LTI
+ * layer. The LTI routes know kinds only through this interface and the registry (registry.ts):
+ * adding a kind is a feature folder exporting one ActivityKind plus one line in the registry.
+ */
+import type { Router } from 'express';
+import type { Caller } from '../lti/caller';
+import type { LtiIdToken } from '../lti/ltijs';
+import type { AppConfig } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import type { Mailer } from '../platform/mailer';
+import type { FieldErrors } from '../platform/validate';
+import type { Activity } from './activity.model';
+
+export interface KindDeps {
+  config: AppConfig;
+  logger: Logger;
+  mailer: Mailer;
+}
+
+/** A request that passed the activity pipeline: an LTI session, its caller and their activity. */
+export interface ActivityRequest {
+  caller: Caller;
+  token: LtiIdToken;
+  ltik: string;
+  activity: Activity;
+}
+
+/** Who decides the grade: computed by the kind, or sent by faculty by hand — never both. */
+export type GradeAuthority = 'computed' | 'faculty';
+
+/** One thing that waits for the caller, for cross-activity views (course home, later the faculty queue). */
+export interface AwaitingSummary {
+  count: number;
+  /** e.g. "entries awaiting your review". */
+  label: string;
+}
+
+export interface ActivityKind {
+  /** Stored in Activity.type and sent as the placement's custom activity_type. */
+  type: string;
+  label: string;
+  /** One sentence for faculty choosing a kind in the deep-linking picker. */
+  description: string;
+  settings: {
+    /** Handlebars partial rendered in the picker, or null when the kind has no settings. */
+    partial: string | null;
+    /** The partial's context, with what faculty typed (or the defaults) selected. */
+    present(values: Record<string, unknown>): Record<string, unknown>;
+    /** Validates the picker form into the settings stored on the activity. */
+    parse(body: Record<string, unknown>): { ok: true; value: unknown } | { ok: false; errors: FieldErrors };
+    /** Plain-words summary of stored settings (shown before a course copy is set up). */
+    describe(settings: unknown): { label: string; value: string }[];
+  };
+  gradeAuthority(activity: Activity): GradeAuthority;
+  /** The section a launch of this activity shows, per the caller's role (partial + its context). */
+  launchPage(request: ActivityRequest): Promise<{ partial: string; model: Record<string, unknown> }>;
+  /** Routes under /lti (every request carries an LTI session; use activityRoute). */
+  routes?(deps: KindDeps): Router;
+  /** Routes under /access for people acting from an emailed link (no LMS account). */
+  externalRoutes?(deps: KindDeps): Router;
+  /** What awaits this caller in the activity (null: nothing to show for their role). */
+  awaiting?(request: Omit<ActivityRequest, 'token' | 'ltik'>): Promise<AwaitingSummary | null>;
+}

@@ -1,0 +1,39 @@
+/** The page an activity launch shows: who is signed in, grading for faculty, and the kind's own section. */
+import type { Response } from 'express';
+import type { ActivityRequest } from '../activities/activity-kind';
+import { findKind } from '../activities/registry';
+import { presentGradeSyncRow } from '../grading/grade-sync.presenter';
+import { listGradeSync } from '../grading/outbox.service';
+import { describePlatformError, fetchRoster } from '../grading/score.service';
+import type { NrpsMember } from './ltijs';
+import { presentLaunch, presentRoster } from './launch.presenter';
+
+export async function renderActivityPage(res: Response, request: ActivityRequest, extra: Record<string, unknown> = {}, knownMembers?: NrpsMember[]): Promise<void> {
+  const { caller, activity, token } = request;
+  const kind = findKind(activity.type);
+  const isFaculty = caller.roles.includes('faculty');
+  const isManualGrading = isFaculty && kind?.gradeAuthority(activity) === 'faculty';
+  let roster = null;
+  let rosterError: string | null = null;
+  if (isManualGrading) {
+    try {
+      // A grading request has just read the roster; do not page through it twice.
+      roster = presentRoster(knownMembers ?? (await fetchRoster(token)));
+    } catch (err) {
+      rosterError = describePlatformError(err).reason;
+    }
+  }
+  const gradeSync = isFaculty ? (await listGradeSync(String(activity._id))).map(presentGradeSyncRow) : null;
+  const section = kind ? await kind.launchPage(request) : null;
+  res.render('lti/launch', {
+    ...presentLaunch(request.caller, activity, kind?.label),
+    aid: String(activity._id),
+    ltik: request.ltik,
+    isManualGrading,
+    roster,
+    rosterError,
+    gradeSync,
+    section,
+    ...extra,
+  });
+}

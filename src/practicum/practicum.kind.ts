@@ -1,0 +1,62 @@
+/** The practicum log as an activity kind (the first tenant of src/activities/activity-kind.ts). */
+import type { ActivityKind } from '../activities/activity-kind';
+import { parseForm } from '../platform/validate';
+import { PracticumEntryModel } from './practicum-entry.model';
+import { createMentorAccessRouter } from './practicum-mentor.routes';
+import { presentPracticumPicker } from './practicum-picker';
+import { effectiveRules, frameworkTitle, GRADING_MODES, practicumSettingsFormSchema, readSettings, settingsFromForm } from './practicum-settings';
+import { buildPracticumPage, todayIso } from './practicum.page';
+import { viewFor } from './practicum.policy';
+import { createPracticumRouter, PRACTICUM } from './practicum.routes';
+import { ACTIVITY_CATEGORIES } from './rule-packs';
+
+export const practicumKind: ActivityKind = {
+  type: PRACTICUM,
+  label: 'Practicum log',
+  description: 'Candidates log field and internship hours; mentors verify them, you approve them, and the hours are checked against the program’s rules.',
+  settings: {
+    partial: 'practicum/settings-fieldset',
+    present: (values) => ({ practicum: presentPracticumPicker(values) }),
+    parse(body) {
+      const parsed = parseForm(practicumSettingsFormSchema, body);
+      return parsed.ok ? { ok: true, value: settingsFromForm(parsed.value) } : parsed;
+    },
+    describe(stored) {
+      const s = readSettings(stored);
+      const rules = effectiveRules(s);
+      const categories = s.categoryMinimums.map((c) => `${ACTIVITY_CATEGORIES[c.category] ?? c.category} ${c.minimumHours} h`).join(', ');
+      return [
+        { label: 'Rule pack', value: rules.name },
+        { label: 'Required hours', value: String(s.requiredHours) },
+        ...(categories ? [{ label: 'Minimum hours per category', value: categories }] : []),
+        { label: 'Distinct sites', value: String(s.requiredSettings.minDistinctSites) },
+        { label: 'Standards', value: frameworkTitle(s.frameworkId) },
+        { label: 'Term', value: s.termStart && s.termEnd ? `${s.termStart} to ${s.termEnd}` : 'Not set' },
+        { label: 'Grading', value: GRADING_MODES[s.gradingMode] },
+      ];
+    },
+  },
+  gradeAuthority: (activity) => (readSettings(activity.settings).gradingMode === 'completion' ? 'computed' : 'faculty'),
+  async launchPage({ caller, activity, ltik }) {
+    return { partial: 'practicum/panel', model: await buildPracticumPage(caller, activity, { ltik, today: todayIso() }) };
+  },
+  routes: (deps) => createPracticumRouter(deps),
+  externalRoutes: (deps) => createMentorAccessRouter(deps),
+  async awaiting({ caller, activity }) {
+    const view = viewFor(caller, activity);
+    if (view === 'faculty') {
+      const statuses = effectiveRules(readSettings(activity.settings)).requiresMentorVerification ? ['verified'] : ['submitted', 'verified'];
+      const count = await PracticumEntryModel.countDocuments({ activityId: activity._id, status: { $in: statuses } });
+      return { count, label: count === 1 ? 'entry awaiting your approval' : 'entries awaiting your approval' };
+    }
+    if (view === 'mentor') {
+      const count = await PracticumEntryModel.countDocuments({ activityId: activity._id, candidateSub: { $in: caller.menteeSubs }, status: 'submitted' });
+      return { count, label: count === 1 ? 'entry awaiting your verification' : 'entries awaiting your verification' };
+    }
+    if (view === 'candidate') {
+      const count = await PracticumEntryModel.countDocuments({ activityId: activity._id, candidateSub: caller.sub, status: { $in: ['draft', 'returned'] } });
+      return { count, label: count === 1 ? 'draft or returned entry to finish' : 'drafts or returned entries to finish' };
+    }
+    return null;
+  },
+};
