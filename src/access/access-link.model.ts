@@ -3,11 +3,17 @@ import mongoose, { Schema, type Model } from 'mongoose';
 export const ACCESS_PURPOSES = ['mentor-verify'] as const;
 export type AccessPurpose = (typeof ACCESS_PURPOSES)[number];
 
-/** Whose work a link (and the session it opens) reaches: one candidate in one activity. */
+/**
+ * Whose work a link names: a candidate in a course (clientId + contextId; links issued before
+ * mentors were per course carry only the activity). The session it opens reaches every candidate
+ * the mentor currently mentors (src/courses/course-mentors.service.ts).
+ */
 export interface AccessScope {
   iss: string;
   activityId: string;
   candidateSub: string;
+  clientId?: string | null;
+  contextId?: string | null;
 }
 
 /** Names shown to the person, copied when the link is issued. */
@@ -22,6 +28,8 @@ export const accessScopeFields = {
   iss: { type: String, required: true },
   activityId: { type: String, required: true },
   candidateSub: { type: String, required: true },
+  clientId: { type: String, default: null },
+  contextId: { type: String, default: null },
 };
 export const accessDisplayFields = {
   candidateName: { type: String, default: '' },

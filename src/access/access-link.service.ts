@@ -3,18 +3,14 @@ import type { AppConfig } from '../platform/config';
 import { badRequest } from '../platform/errors';
 import { recordAccessEvent, type AccessActor } from './access-audit.service';
 import { accessErrors, type LinkRefusal } from './access.errors';
-import { AccessLinkModel, ACCESS_PURPOSES, type AccessLink, type AccessPurpose } from './access-link.model';
+import { AccessLinkModel, ACCESS_PURPOSES, type AccessLink, type AccessPurpose, type AccessScope } from './access-link.model';
 import { signAccessToken, verifyAccessToken } from './access-link.token';
 import { openExternalSession, endSessionsOfLink, type ExternalSession } from './external-session.service';
 
 export const DEFAULT_LINK_TTL_HOURS = 14 * 24;
 const MAX_LINK_TTL_HOURS = 60 * 24;
 
-export interface AccessScope {
-  iss: string;
-  activityId: string;
-  candidateSub: string;
-}
+export type { AccessScope } from './access-link.model';
 
 export interface IssueAccessLinkInput {
   purpose: AccessPurpose;

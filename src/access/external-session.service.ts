@@ -31,7 +31,7 @@ function present(record: ExternalSessionRecord, token: string): ExternalSession 
     purpose: record.purpose as AccessPurpose,
     email: record.email,
     name: record.name,
-    scope: { iss: record.scope.iss, activityId: record.scope.activityId, candidateSub: record.scope.candidateSub },
+    scope: { iss: record.scope.iss, activityId: record.scope.activityId, candidateSub: record.scope.candidateSub, clientId: record.scope.clientId ?? null, contextId: record.scope.contextId ?? null },
     display: {
       candidateName: record.display?.candidateName ?? '',
       activityTitle: record.display?.activityTitle ?? '',

@@ -61,6 +61,8 @@ export interface SendMentorInviteInput {
   courseTitle: string;
   /** The platform (LTI issuer) the candidate and activity belong to. */
   iss: string;
+  /** The course the mentor assignment is for (links from before mentors were per course have none). */
+  course?: { clientId: string; contextId: string | null };
   invitedBy: { sub: string; name: string };
   ttlHours?: number;
 }
@@ -73,7 +75,7 @@ export async function sendMentorInvite(
   deps: { config: Pick<AppConfig, 'publicUrl' | 'lti'>; mailer: Mailer },
   input: SendMentorInviteInput,
 ): Promise<IssuedAccessLink & { messageId: string }> {
-  const scope: AccessScope = { iss: input.iss, activityId: input.activity.id, candidateSub: input.candidate.sub };
+  const scope: AccessScope = { iss: input.iss, activityId: input.activity.id, candidateSub: input.candidate.sub, clientId: input.course?.clientId ?? null, contextId: input.course?.contextId ?? null };
   const link = await issueAccessLink(deps, {
     purpose: 'mentor-verify',
     email: input.mentor.email,

@@ -59,6 +59,8 @@ export interface ActivityKind {
   routes?(deps: KindDeps): Router;
   /** Routes under /access for people acting from an emailed link (no LMS account). */
   externalRoutes?(deps: KindDeps): Router;
+  /** Brings records written by earlier versions up to date; idempotent, run at start. Returns how many changed. */
+  upgrade?(): Promise<number>;
   /** What awaits this caller in the activity (null: nothing to show for their role). */
   awaiting?(request: Omit<ActivityRequest, 'token' | 'ltik'>): Promise<AwaitingSummary | null>;
 }

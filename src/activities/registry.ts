@@ -10,3 +10,10 @@ export const ACTIVITY_KINDS: readonly ActivityKind[] = [practicumKind];
 export function findKind(type: string): ActivityKind | undefined {
   return ACTIVITY_KINDS.find((k) => k.type === type);
 }
+
+/** Runs every kind's upgrade of records written by earlier versions (at start; idempotent). */
+export async function upgradeActivityRecords(): Promise<Record<string, number>> {
+  const changed: Record<string, number> = {};
+  for (const kind of ACTIVITY_KINDS) if (kind.upgrade) changed[kind.type] = await kind.upgrade();
+  return changed;
+}

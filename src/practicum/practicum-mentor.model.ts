@@ -1,11 +1,11 @@
 import mongoose, { Schema, type Model } from 'mongoose';
 
 /**
- * Who mentors a candidate in one practicum activity: named by the candidate, reassigned by faculty.
- * One per (activity, candidate). `linkJti` is the newest invitation link; older ones are revoked
- * when a new one is sent, and the access_links record says whether it is invited / used / expired.
+ * Mentors as earlier versions stored them: one per (practicum activity, candidate). Mentors are now
+ * per course (src/courses/course-mentor.model.ts); these records are only read, once, to carry them
+ * over (upgradePracticumMentors), so the schema is loose and never written by the app.
  */
-export interface PracticumMentorAssignment {
+export interface LegacyPracticumMentor {
   activityId: string;
   iss: string;
   contextId: string | null;
@@ -17,28 +17,6 @@ export interface PracticumMentorAssignment {
   namedAt: Date;
 }
 
-const schema = new Schema<PracticumMentorAssignment>(
-  {
-    activityId: { type: String, required: true },
-    iss: { type: String, required: true },
-    contextId: { type: String, default: null },
-    candidateSub: { type: String, required: true },
-    candidateName: { type: String, default: '' },
-    mentor: {
-      email: { type: String, required: true },
-      name: { type: String, required: true },
-    },
-    linkJti: { type: String, default: null },
-    namedBy: {
-      sub: { type: String, required: true },
-      name: { type: String, default: '' },
-      role: { type: String, required: true, enum: ['candidate', 'faculty'] },
-    },
-    namedAt: { type: Date, required: true },
-  },
-  { collection: 'practicum_mentors', versionKey: false },
-);
-schema.index({ activityId: 1, candidateSub: 1 }, { unique: true });
-
-export const PracticumMentorModel: Model<PracticumMentorAssignment> =
-  (mongoose.models.PracticumMentor as Model<PracticumMentorAssignment> | undefined) ?? mongoose.model('PracticumMentor', schema);
+export const PracticumMentorModel: Model<LegacyPracticumMentor> =
+  (mongoose.models.PracticumMentor as Model<LegacyPracticumMentor> | undefined) ??
+  mongoose.model<LegacyPracticumMentor>('PracticumMentor', new Schema({}, { collection: 'practicum_mentors', strict: false, versionKey: false }));

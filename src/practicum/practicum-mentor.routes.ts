@@ -1,16 +1,18 @@
 /**
  * Practicum screens for mentors without an LMS account, mounted inside the /access router (its
  * no-store / no-referrer headers and refusal pages apply). The session token travels as `s` in
- * every form and link — no cookies. The entries shown and changed are scoped by the session: one
- * activity, the candidate(s) the link was issued for. Every verify / return is written to the
+ * every form and link — no cookies. What a mentor sees and changes is their reach: the practicum
+ * activities of the courses where a candidate's CURRENT mentor is the session's email, and in each
+ * only those candidates (course-mentors.service.ts). Every verify / return is written to the
  * practicum audit trail with the mentor's email and name (practicum.service.ts).
  */
 import { Router, type Response } from 'express';
-import { wrap } from '../platform/async-handler';
 import { Types } from 'mongoose';
 import { ActivityModel, type Activity } from '../activities/activity.model';
 import { requireExternalSession, type ExternalSession } from '../access';
 import { formatUtc } from '../access/access.presenter';
+import { mentoredBy } from '../courses/course-mentors.service';
+import { wrap } from '../platform/async-handler';
 import type { AppConfig } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { parseForm, type FieldErrors } from '../platform/validate';
@@ -18,7 +20,7 @@ import { PracticumEntryModel } from './practicum-entry.model';
 import { todayIso } from './practicum.page';
 import { externalEntryScope, type ExternalActor } from './practicum.policy';
 import { presentEntry } from './practicum.presenter';
-import { FAILURE_STATUS } from './practicum.routes';
+import { FAILURE_STATUS, PRACTICUM } from './practicum.routes';
 import { batchSchema, parseBatch, returnSchema } from './practicum.schemas';
 import { transitionEntries, type BatchResult } from './practicum.service';
 import { ACTION_LABELS } from './practicum.transitions';
@@ -35,24 +37,59 @@ interface ScreenOptions {
   kept?: { comment: string; selected: string[]; errors: FieldErrors };
 }
 
-/** The practicum activity a mentor-verify session is for (null: not a practicum session). */
-async function practicumOf(session: ExternalSession): Promise<Activity | null> {
-  if (session.purpose !== 'mentor-verify' || !Types.ObjectId.isValid(session.scope.activityId)) return null;
-  return (await ActivityModel.findOne({ _id: session.scope.activityId, iss: session.scope.iss, type: 'practicum-log' }).lean()) as Activity | null;
+interface Reach {
+  activity: Activity;
+  courseTitle: string;
+  actor: ExternalActor;
+  candidateNames: Map<string, string>;
 }
 
-export function externalActorOf(session: ExternalSession): ExternalActor {
-  return { kind: 'external', email: session.email, name: session.name, scope: { activityId: session.scope.activityId, candidateSubs: [session.scope.candidateSub] } };
+/** The practicum activities and candidates this mentor may work on now (empty: not a mentor session). */
+async function reachOf(session: ExternalSession): Promise<Reach[]> {
+  if (session.purpose !== 'mentor-verify') return [];
+  const assignments = await mentoredBy(session.scope.iss, session.email);
+  const courses = new Map<string, typeof assignments>();
+  for (const a of assignments) {
+    const key = JSON.stringify([a.clientId, a.contextId]);
+    courses.set(key, [...(courses.get(key) ?? []), a]);
+  }
+  const reach: Reach[] = [];
+  for (const group of courses.values()) {
+    const { clientId, contextId, courseTitle } = group[0];
+    const activities = (await ActivityModel.find({ iss: session.scope.iss, clientId, contextId, type: PRACTICUM }).sort({ createdAt: 1 }).lean()) as Activity[];
+    const candidateSubs = group.map((a) => a.candidateSub);
+    for (const activity of activities) {
+      reach.push({
+        activity,
+        courseTitle: courseTitle || activity.contextTitle || '',
+        actor: { kind: 'external', email: session.email, name: session.name, scope: { activityId: String(activity._id), candidateSubs } },
+        candidateNames: new Map(group.map((a) => [a.candidateSub, a.candidateName || 'Your candidate'])),
+      });
+    }
+  }
+  return reach;
 }
 
-async function buildScreen(session: ExternalSession, activity: Activity, options: ScreenOptions) {
-  const actor = externalActorOf(session);
-  const scope = externalEntryScope(actor, activity);
+async function buildSection(reach: Reach, selected: Set<string>) {
+  const scope = externalEntryScope(reach.actor, reach.activity);
   const [awaiting, recent] = await Promise.all([
     PracticumEntryModel.find({ ...scope, status: 'submitted' }).sort({ date: 1, createdAt: 1 }).limit(500).lean(),
     PracticumEntryModel.find({ ...scope, status: { $in: ['verified', 'approved', 'returned'] } }).sort({ updatedAt: -1 }).limit(20).lean(),
   ]);
+  const named = (e: { candidateSub: string }) => reach.candidateNames.get(e.candidateSub) ?? '';
+  return {
+    aid: String(reach.activity._id),
+    activityTitle: reach.activity.title,
+    courseTitle: reach.courseTitle,
+    candidates: [...reach.candidateNames.values()].join(', '),
+    awaiting: awaiting.map((e) => ({ ...presentEntry(e, 'mentor'), candidateName: named(e), checked: selected.has(`${String(e._id)}:${e.version}`) })),
+    recent: recent.map((e) => ({ ...presentEntry(e, 'mentor'), candidateName: named(e), by: (e.lastTransition as { actor?: { name?: string } } | null)?.actor?.name ?? '' })),
+  };
+}
+
+async function buildScreen(session: ExternalSession, reach: Reach[], options: ScreenOptions) {
   const selected = new Set(options.kept?.selected ?? []);
+  const sections = await Promise.all(reach.map((r) => buildSection(r, selected)));
   return {
     title: 'Verify practicum hours',
     s: session.token,
@@ -60,13 +97,10 @@ async function buildScreen(session: ExternalSession, activity: Activity, options
     email: session.email,
     invitedBy: session.invitedBy,
     sessionEndsAt: formatUtc(session.expiresAt),
-    candidateName: session.display.candidateName || 'Your candidate',
-    activityTitle: activity.title,
-    courseTitle: session.display.courseTitle,
+    sections,
+    awaitingCount: sections.reduce((n, sec) => n + sec.awaiting.length, 0),
     flash: options.flash ?? null,
     batchFailures: (options.batch?.failed ?? []).map((f) => ({ message: f.message })),
-    awaiting: awaiting.map((e) => ({ ...presentEntry(e, 'mentor'), checked: selected.has(`${String(e._id)}:${e.version}`) })),
-    recent: recent.map((e) => ({ ...presentEntry(e, 'mentor'), by: (e.lastTransition as { actor?: { name?: string } } | null)?.actor?.name ?? '' })),
     comment: options.kept?.comment ?? '',
     errors: options.kept?.errors ?? {},
   };
@@ -74,20 +108,47 @@ async function buildScreen(session: ExternalSession, activity: Activity, options
 
 const asList = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
 
+/**
+ * Applies one action to entries that may belong to several activities of the mentor's reach: each
+ * entry is handled under the reach of its own activity; one outside the reach is "not found".
+ */
+async function transitionAcross(reach: Reach[], action: 'verify' | 'return', items: { id: string; version: number }[], comment: string): Promise<BatchResult> {
+  const ids = items.map((i) => i.id).filter((id) => Types.ObjectId.isValid(id));
+  const owners = new Map((await PracticumEntryModel.find({ _id: { $in: ids } }, { activityId: 1 }).lean()).map((e) => [String(e._id), String(e.activityId)]));
+  const result: BatchResult = { done: [], failed: [], gradeChanges: [] };
+  const groups = new Map<string, { id: string; version: number }[]>();
+  for (const item of items) {
+    const activityId = owners.get(item.id);
+    if (!activityId || !reach.some((r) => String(r.activity._id) === activityId)) {
+      result.failed.push({ id: item.id, reason: 'not-found', message: 'Not found among the entries you can verify.' });
+      continue;
+    }
+    groups.set(activityId, [...(groups.get(activityId) ?? []), item]);
+  }
+  for (const [activityId, group] of groups) {
+    const r = reach.find((x) => String(x.activity._id) === activityId)!;
+    const part = await transitionEntries({ activity: r.activity, actor: r.actor, role: 'mentor', today: todayIso() }, action, group, comment);
+    result.done.push(...part.done);
+    result.failed.push(...part.failed);
+    result.gradeChanges.push(...part.gradeChanges);
+  }
+  return result;
+}
+
 export function createMentorAccessRouter(deps: MentorAccessDeps): Router {
   const router = Router();
 
-  async function render(res: Response, session: ExternalSession, activity: Activity, options: ScreenOptions, status = 200) {
-    res.status(status).render('access/practicum', await buildScreen(session, activity, options));
+  async function render(res: Response, session: ExternalSession, reach: Reach[], options: ScreenOptions, status = 200) {
+    res.status(status).render('access/practicum', await buildScreen(session, reach, options));
   }
 
   router.get(
     '/home',
     wrap(async (req, res, next) => {
       const session = await requireExternalSession(req);
-      const activity = await practicumOf(session);
-      if (!activity) return next();
-      await render(res, session, activity, {});
+      const reach = await reachOf(session);
+      if (!reach.length) return next();
+      await render(res, session, reach, {});
     }),
   );
 
@@ -95,8 +156,8 @@ export function createMentorAccessRouter(deps: MentorAccessDeps): Router {
     '/practicum/:action(verify|return)',
     wrap(async (req, res) => {
       const session = await requireExternalSession(req);
-      const activity = await practicumOf(session);
-      if (!activity) {
+      const reach = await reachOf(session);
+      if (!reach.length) {
         res.status(403).render('access/refused', { title: 'Not available', heading: 'Not available', message: 'This invitation is not for verifying practicum hours.', code: 'practicum_not_allowed' });
         return;
       }
@@ -108,23 +169,18 @@ export function createMentorAccessRouter(deps: MentorAccessDeps): Router {
       const parsed = parseForm(action === 'return' ? returnSchema : batchSchema, input);
       if (!parsed.ok) {
         const kept = { comment: typeof body.comment === 'string' ? body.comment : '', selected: input.entries, errors: parsed.errors };
-        await render(res, session, activity, { kept, flash: { tone: 'danger', text: Object.values(parsed.errors).join(' ') } }, 400);
+        await render(res, session, reach, { kept, flash: { tone: 'danger', text: Object.values(parsed.errors).join(' ') } }, 400);
         return;
       }
-      const result = await transitionEntries(
-        { activity, actor: externalActorOf(session), role: 'mentor', today: todayIso() },
-        action,
-        parseBatch(parsed.value.entries),
-        parsed.value.comment,
-      );
-      deps.logger.info({ activity: String(activity._id), action, external: true, done: result.done.length, failed: result.failed.length }, 'practicum entries transitioned by external mentor');
+      const result = await transitionAcross(reach, action, parseBatch(parsed.value.entries), parsed.value.comment);
+      deps.logger.info({ action, external: true, done: result.done.length, failed: result.failed.length }, 'practicum entries transitioned by external mentor');
       const word = ACTION_LABELS[action];
       const n = (k: number) => `${k} ${k === 1 ? 'entry' : 'entries'}`;
       const flash = result.failed.length
         ? { tone: result.done.length ? ('warning' as const) : ('danger' as const), text: `${n(result.done.length)} ${word}; ${result.failed.length} could not be.` }
         : { tone: 'success' as const, text: `${n(result.done.length)} ${word}.` };
       const status = result.done.length === 0 ? FAILURE_STATUS[result.failed[0].reason] : 200;
-      await render(res, session, activity, { flash, batch: result }, status);
+      await render(res, session, reach, { flash, batch: result }, status);
     }),
   );
 

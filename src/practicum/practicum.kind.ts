@@ -3,6 +3,7 @@ import type { ActivityKind } from '../activities/activity-kind';
 import { parseForm } from '../platform/validate';
 import { PracticumEntryModel } from './practicum-entry.model';
 import { createMentorAccessRouter } from './practicum-mentor.routes';
+import { upgradePracticumMentors } from './practicum-mentors.service';
 import { presentPracticumPicker } from './practicum-picker';
 import { effectiveRules, frameworkTitle, GRADING_MODES, practicumSettingsFormSchema, readSettings, settingsFromForm } from './practicum-settings';
 import { buildPracticumPage, todayIso } from './practicum.page';
@@ -42,6 +43,7 @@ export const practicumKind: ActivityKind = {
   },
   routes: (deps) => createPracticumRouter(deps),
   externalRoutes: (deps) => createMentorAccessRouter(deps),
+  upgrade: () => upgradePracticumMentors(),
   async awaiting({ caller, activity }) {
     const view = viewFor(caller, activity);
     if (view === 'faculty') {

@@ -69,7 +69,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
       hasSubmittable: entries.some((e) => e.status === 'draft' || e.status === 'returned'),
       progress: presentProgress(summary, rules, new Map(entries.map((e) => [String(e._id), e.date ?? '']))),
       form: presentEntryForm(settings, values, options.form?.errors ?? {}, await listSites(caller.iss, caller.sub)),
-      mentor: await presentMentorSection(String(activity._id), caller.sub, options.mentorForm),
+      mentor: await presentMentorSection(activity, caller.sub, options.mentorForm),
       autosave: {
         key: copyKey(formEntryId || 'new'),
         renderedAt: formEntry ? new Date((formEntry as { updatedAt?: Date }).updatedAt ?? 0).getTime() : 0,
@@ -93,7 +93,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   const cohort = [...progress, ...members.map((m) => ({ candidateSub: m.sub, candidateName: m.name, minutes: {}, entries: {}, grade: null }) as unknown as typeof progress[number])]
     .map((p) => presentCohortRow(p, rules))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const mentors = view === 'faculty' ? await presentMentorReassign(String(activity._id), cohort, options.mentorForm) : null;
+  const mentors = view === 'faculty' ? await presentMentorReassign(activity, cohort, options.mentorForm) : null;
   return {
     ...base,
     entries: entries.map((e) => presentEntry(e, view)),
@@ -122,8 +122,8 @@ export async function loadEntryWithTrail(caller: Caller, activity: Activity, ent
 }
 
 /** The candidate's "Your mentor" card: the named mentor, the link's state, and the form. */
-async function presentMentorSection(activityId: string, candidateSub: string, form: PageOptions['mentorForm']) {
-  const [assignment] = await listMentorAssignments(activityId, [candidateSub]);
+async function presentMentorSection(activity: Activity, candidateSub: string, form: PageOptions['mentorForm']) {
+  const [assignment] = await listMentorAssignments(activity, [candidateSub]);
   const values = form?.values ?? {};
   return {
     assignment: assignment ?? null,
@@ -134,8 +134,8 @@ async function presentMentorSection(activityId: string, candidateSub: string, fo
 }
 
 /** Faculty: every candidate's mentor and link state, and the reassign form. */
-async function presentMentorReassign(activityId: string, cohort: { candidateSub: string; name: string }[], form: PageOptions['mentorForm']) {
-  const assignments = await listMentorAssignments(activityId);
+async function presentMentorReassign(activity: Activity, cohort: { candidateSub: string; name: string }[], form: PageOptions['mentorForm']) {
+  const assignments = await listMentorAssignments(activity);
   const values = form?.values ?? {};
   const chosen = str(values.candidate);
   const named = new Set(assignments.map((a) => a.candidateSub));

@@ -11,9 +11,9 @@ import type { Caller } from '../lti/caller';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../platform/errors';
 import { parseForm } from '../platform/validate';
 import { PracticumEntryModel } from './practicum-entry.model';
-import { PracticumMentorModel } from './practicum-mentor.model';
 import { PracticumProgressModel } from './practicum-progress.model';
-import { nameMentor } from './practicum-mentors.service';
+import { findMentorAssignment, nameMentor } from './practicum-mentors.service';
+import { listCourseMembers } from '../courses/course-membership.service';
 import { buildPracticumPage, loadEntryWithTrail, todayIso, type PageOptions } from './practicum.page';
 import { actorRoleFor, viewFor } from './practicum.policy';
 import { batchSchema, entryFormSchema, mentorFormSchema, mentorResendSchema, missingForSubmit, parseBatch, queueFilterSchema, returnSchema } from './practicum.schemas';
@@ -53,11 +53,12 @@ async function mentorTarget(caller: Caller, activity: Activity, role: string, ca
     return { sub: caller.sub, name: caller.name };
   }
   if (!candidateField) throw badRequest('practicum_mentor_candidate_missing', 'Choose the candidate whose mentor you are reassigning.');
-  const known =
-    (await PracticumProgressModel.findOne({ activityId: activity._id, candidateSub: candidateField }, { candidateName: 1 }).lean()) ??
-    (await PracticumMentorModel.findOne({ activityId: String(activity._id), candidateSub: candidateField }, { candidateName: 1 }).lean());
-  if (!known) throw notFound('practicum_candidate_not_found', 'That candidate has no practicum log in this activity yet.');
-  return { sub: candidateField, name: known.candidateName ?? '' };
+  const progress = await PracticumProgressModel.findOne({ activityId: activity._id, candidateSub: candidateField }, { candidateName: 1 }).lean();
+  const member = progress ? null : (await listCourseMembers(activity, 'candidate')).find((m) => m.sub === candidateField);
+  const assigned = progress || member ? null : await findMentorAssignment(activity, candidateField);
+  const name = progress?.candidateName ?? member?.name ?? assigned?.candidateName;
+  if (name === undefined) throw notFound('practicum_candidate_not_found', 'That person is not a candidate of this course.');
+  return { sub: candidateField, name: name ?? '' };
 }
 
 export function createPracticumRouter(deps: KindDeps): Router {
@@ -208,7 +209,7 @@ export function createPracticumRouter(deps: KindDeps): Router {
         if (!parsed.ok) throw badRequest('invalid_form', Object.values(parsed.errors).join(' '), parsed.errors);
         candidateSub = parsed.value.candidate;
         const target = await mentorTarget(caller, activity, role, candidateSub);
-        const current = await PracticumMentorModel.findOne({ activityId: String(activity._id), candidateSub: target.sub }).lean();
+        const current = await findMentorAssignment(activity, target.sub);
         if (!current) throw notFound('practicum_mentor_not_named', 'Name a mentor first.');
         mentor = current.mentor;
       } else {

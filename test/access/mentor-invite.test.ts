@@ -75,7 +75,7 @@ describe('Mail and mentor invitations', () => {
 
     const link = await AccessLinkModel.findOne({ jti: sent.jti }).lean();
     expect(link?.subject.email).to.equal(input.mentor.email);
-    expect(link?.scope).to.deep.equal({ iss: input.iss, activityId: input.activity.id, candidateSub: input.candidate.sub });
+    expect(link?.scope).to.deep.equal({ iss: input.iss, activityId: input.activity.id, candidateSub: input.candidate.sub, clientId: null, contextId: null });
     expect(link?.expiresAt.getTime()).to.be.closeTo(Date.now() + 14 * 24 * 3_600_000, 60_000);
     expect((await listAccessEvents(sent.jti)).map((e) => e.action)).to.deep.equal(['link.issued', 'mail.sent', 'link.redeemed']);
     expect(log.text()).to.include('mail sent').and.not.include(token);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ActivityModel } from '../../src/activities/activity.model';
+import { ActivityModel, type Activity } from '../../src/activities/activity.model';
+import { recordActivityGrade } from '../../src/grading/activity-grade';
 import { ACTIVITY_KINDS } from '../../src/activities/registry';
 import { runGradeSenderOnce, WAITING_FOR_LINE_ITEM } from '../../src/grading/grade-sender';
 import { GradeOutboxModel } from '../../src/grading/outbox.model';
@@ -98,6 +99,15 @@ describe('activity kinds: one seam, one course per activity', () => {
     await runGradeSenderOnce();
     expect(await getSandboxGrade(course.placed.lineItemId!, course.candidate.sub)).to.include({ scoreGiven: 10 });
     expect(await GradeOutboxModel.findOne({ activityId, userSub: course.candidate.sub }).lean()).to.include({ state: 'sent', sentScoreGiven: 10 });
+  });
+
+  it('a grade recorded with no LTI session at all (a background job) is sent to the activity’s column', async () => {
+    const course = await buildCourse('No session');
+    await open(course.faculty, course.placed);
+    const activity = (await ActivityModel.findById(course.placed.custom.activity_id).lean())!;
+    await recordActivityGrade(activity as Activity, { candidateSub: course.candidate.sub, scoreGiven: 4, activityProgress: 'InProgress', gradingProgress: 'FullyGraded', comment: 'From a job' });
+    await runGradeSenderOnce();
+    expect(await getSandboxGrade(course.placed.lineItemId!, course.candidate.sub)).to.include({ scoreGiven: 4, scoreMaximum: 10, comment: 'From a job' });
   });
 
   it('a computed grade has one authority: no manual grade form, and a posted score is refused (409, nothing recorded)', async () => {

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/platform/logger';
 import { createMailer } from '../../src/platform/mailer';
 import { PracticumAuditModel } from '../../src/practicum/practicum-audit.model';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
-import { PracticumMentorModel } from '../../src/practicum/practicum-mentor.model';
+import { CourseMentorModel } from '../../src/courses/course-mentor.model';
 import { findSandboxMailTo } from '../../src/sandbox';
 import { sessionFromLocation } from '../access/access-kit';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
@@ -72,7 +72,7 @@ describe('practicum log: mentors named by candidates, verifying from an emailed 
     const path = linkIn(mail.text);
     const page = decodeHtml((await get(a, '/lti/practicum')).text);
     expect(page).to.include(`Mona Mentor ${id}`).and.to.match(/data-status="invited"/);
-    const assignment = await PracticumMentorModel.findOne({ activityId: course.activityId, candidateSub: course.candidateA.sub }).lean();
+    const assignment = await CourseMentorModel.findOne({ candidateSub: course.candidateA.sub }).lean();
     expect(assignment?.mentor.email).to.equal(mentorEmail);
     expect(assignment?.namedBy.role).to.equal('candidate');
 
@@ -155,13 +155,13 @@ describe('practicum log: mentors named by candidates, verifying from an emailed 
 
   it('faculty reassign the mentor: the new mentor is invited, the old link is revoked and its session ends', async () => {
     const newEmail = `nia-${id}@school.example`;
-    const old = await PracticumMentorModel.findOne({ activityId: course.activityId, candidateSub: course.candidateA.sub }).lean();
+    const old = await CourseMentorModel.findOne({ candidateSub: course.candidateA.sub }).lean();
     const res = await post(faculty, '/lti/practicum/mentor', { candidate: course.candidateA.sub, mentorName: 'Nia New', mentorEmail: newEmail });
     expect(res.status, res.text).to.equal(200);
     await sink.waitFor((m) => m.envelope.to.includes(newEmail));
     expect((await AccessLinkModel.findOne({ jti: old!.linkJti! }).lean())?.revokedAt).to.be.instanceOf(Date);
     expect((await anonymous().get(`/access/home?s=${encodeURIComponent(s)}`)).status).to.equal(401);
-    const now = await PracticumMentorModel.findOne({ activityId: course.activityId, candidateSub: course.candidateA.sub }).lean();
+    const now = await CourseMentorModel.findOne({ candidateSub: course.candidateA.sub }).lean();
     expect(now?.mentor).to.deep.equal({ email: newEmail, name: 'Nia New' });
     expect(now?.namedBy).to.include({ sub: course.faculty.sub, role: 'faculty' });
     const named = await AccessAuditModel.findOne({ action: 'mentor.named', 'target.linkJti': now!.linkJti }).lean();
@@ -177,7 +177,7 @@ describe('practicum log: mentors named by candidates, verifying from an emailed 
     expect(res.status).to.equal(400);
     const html = decodeHtml(res.text);
     expect(html).to.include('value="Typo Person"').and.to.include('value="typo-at-school"').and.to.include('Enter a valid email address');
-    expect(await PracticumMentorModel.countDocuments({ activityId: course.activityId, candidateSub: course.candidateB.sub })).to.equal(0);
+    expect(await CourseMentorModel.countDocuments({ candidateSub: course.candidateB.sub })).to.equal(0);
     const fac = await post(faculty, '/lti/practicum/mentor', { candidate: course.candidateB.sub, mentorName: '', mentorEmail: 'x@y.example' });
     expect(fac.status).to.equal(400);
     expect(decodeHtml(fac.text)).to.include('value="x@y.example"');
@@ -193,7 +193,7 @@ describe('practicum log: mentors named by candidates, verifying from an emailed 
     expect((await post(designer, '/lti/practicum/mentor', { mentorName: 'X', mentorEmail: 'x@y.example' })).status).to.equal(403);
     expect((await post(faculty, '/lti/practicum/mentor', { candidate: 'nobody', mentorName: 'X', mentorEmail: 'x@y.example' })).status).to.equal(404);
     expect((await post(faculty, '/lti/practicum/mentor', { mentorName: 'X', mentorEmail: 'x@y.example' })).status).to.equal(400);
-    expect((await PracticumMentorModel.findOne({ activityId: course.activityId, candidateSub: course.candidateA.sub }).lean())?.mentor.name).to.equal('Nia New');
+    expect((await CourseMentorModel.findOne({ candidateSub: course.candidateA.sub }).lean())?.mentor.name).to.equal('Nia New');
     // Another course's faculty reaching this activity through a borrowed link cannot reassign.
     const borrowed = await placeInOtherCourse(course.activityId);
     const outsider = await open(borrowed.faculty, borrowed.placement);
