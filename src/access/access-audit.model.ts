@@ -9,6 +9,8 @@ export const ACCESS_ACTIONS = [
   'session.refused',
   'mail.sent',
   'mail.failed',
+  /** A mentor invitation refused at a sending limit (nothing sent); reason holds which limit. */
+  'mail.limited',
   /** A candidate named (or faculty reassigned) the mentor of an activity; reason holds the actor's role. */
   'mentor.named',
 ] as const;
@@ -44,7 +46,7 @@ const accessAuditSchema = new Schema<AccessAuditRecord>(
       candidateSub: { type: String, default: null },
       activityId: { type: String, default: null },
     },
-    /** For refusals: expired | used | revoked | invalid | wrong_purpose | unknown | ended … */
+    /** For refusals: expired | used | revoked | invalid | wrong_purpose | unknown | ended …; mail.limited: the window reached. */
     reason: { type: String, default: null },
     ip: { type: String, default: null },
     at: { type: Date, required: true },

@@ -15,22 +15,52 @@ export interface MentorInviteContent {
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-/** Names come from the LMS: keep them on one line in headers and plain text. */
+/** Titles come from the LMS: keep them on one line in headers and plain text. */
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();
+
+export const MAIL_NAME_MAX_LENGTH = 80;
+
+/**
+ * A person's name as mail text. The mentor's name is typed by the candidate, and mail clients turn
+ * anything that looks like an address into a link whatever the escaping, so a "name" such as
+ * "Click www.example.net" would arrive as a link under Fieldbook's sender. Drops URLs, `www.`
+ * hosts and @ sequences, breaks bare domain names ("example.net" → "example. net"), keeps one line
+ * of at most MAIL_NAME_MAX_LENGTH characters. Compatibility forms (full-width letters and dots) are
+ * folded first and invisible format characters removed, so neither can hide a link from the rules.
+ */
+export function plainName(raw: string): string {
+  const folded = raw
+    .normalize('NFKC')
+    .replace(/[\u3002\uFF61]/g, '.')
+    .replace(/\p{Cf}+/gu, '')
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ');
+  const plain = folded
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, ' ')
+    .replace(/\b(?:mailto|tel|sms|javascript|data|file):\S*/gi, ' ')
+    .replace(/\bwww\d{0,3}\.\S*/gi, ' ')
+    .replace(/\S*@\S*/g, ' ')
+    .replace(/([\p{L}\p{N}_-])\.(?=[\p{L}\p{N}_-]*\p{L}{2})/gu, '$1. ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(plain);
+  return chars.length <= MAIL_NAME_MAX_LENGTH ? plain : `${chars.slice(0, MAIL_NAME_MAX_LENGTH - 1).join('').trimEnd()}…`;
+}
 
 /** Plain, accessible invitation: a text part that stands alone and a simple HTML part with every value escaped. */
 export function buildMentorInviteMail(input: MentorInviteContent): { subject: string; text: string; html: string } {
-  const mentor = oneLine(input.mentorName);
-  const candidate = oneLine(input.candidateName);
+  const mentor = plainName(input.mentorName);
+  const candidateName = plainName(input.candidateName);
+  const candidate = candidateName || 'your candidate';
+  const Candidate = candidateName || 'Your candidate';
   const activity = oneLine(input.activityTitle);
   const course = oneLine(input.courseTitle);
   const until = formatUtc(input.expiresAt);
   const what = `${candidate}'s ${activity}${course ? ` (${course})` : ''}`;
   const subject = `Please verify ${candidate}'s ${activity} in Fieldbook`;
   const text = [
-    `Hello ${mentor},`,
+    mentor ? `Hello ${mentor},` : 'Hello,',
     '',
-    `${candidate} asked you, as their mentor, to verify their work in Fieldbook: ${what}.`,
+    `${Candidate} asked you, as their mentor, to verify their work in Fieldbook: ${what}.`,
     '',
     'Open this link to continue (no account or password needed):',
     input.url,
@@ -43,8 +73,8 @@ export function buildMentorInviteMail(input: MentorInviteContent): { subject: st
   const h = escapeHtml;
   const html = [
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>' + h(subject) + '</title></head><body>',
-    `<p>Hello ${h(mentor)},</p>`,
-    `<p>${h(candidate)} asked you, as their mentor, to verify their work in Fieldbook: <strong>${h(what)}</strong>.</p>`,
+    mentor ? `<p>Hello ${h(mentor)},</p>` : '<p>Hello,</p>',
+    `<p>${h(Candidate)} asked you, as their mentor, to verify their work in Fieldbook: <strong>${h(what)}</strong>.</p>`,
     `<p><a href="${h(input.url)}">Open Fieldbook to verify ${h(candidate)}'s work</a> (no account or password needed).</p>`,
     `<p>The link works once and until ${h(until)}. If it has expired, ask ${h(candidate)} or their instructor for a new one.</p>`,
     '<p>If you were not expecting this email, you can ignore it.</p>',

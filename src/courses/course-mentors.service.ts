@@ -14,9 +14,10 @@ import type { AppConfig } from '../platform/config';
 import type { Mailer } from '../platform/mailer';
 import { isDuplicateKeyError } from '../platform/errors';
 import { CourseMentorModel, courseMentorId, type CourseMentorAssignment } from './course-mentor.model';
+import { inviteLimitError, reserveMentorInvite } from './mentor-invite-limits';
 
 export interface MentorDeps {
-  config: Pick<AppConfig, 'publicUrl' | 'lti'>;
+  config: Pick<AppConfig, 'publicUrl' | 'lti' | 'mentorInvites'>;
   mailer: Mailer;
 }
 
@@ -50,23 +51,37 @@ export const LINK_STATUS_LABELS: Record<LinkStatus, string> = {
 /**
  * Names (or renames, or re-invites) the mentor of a candidate in a course and emails a new link.
  * The mail is sent before the assignment changes: when it cannot be sent, the earlier mentor and
- * link stay.
+ * link stay. Mail goes to an address the caller typed, so it is counted against the invitation
+ * limits first; at a limit nothing is sent or changed and the 429 is audited.
  */
 export async function nameCourseMentor(deps: MentorDeps, input: NameMentorInput): Promise<CourseMentorAssignment> {
   const { course } = input;
   const email = input.mentor.email.trim().toLowerCase();
   const name = input.mentor.name.trim() || email;
   const by = { sub: input.actor.sub, name: input.actor.name || input.actor.sub };
-  const sent = await sendMentorInvite(deps, {
-    mentor: { email, name },
-    candidate: input.candidate,
-    activity: input.activity,
-    courseTitle: course.title,
-    iss: course.iss,
-    course: { clientId: course.clientId, contextId: course.contextId },
-    invitedBy: by,
-    ttlHours: input.ttlHours,
-  });
+  const auditTarget = { purpose: 'mentor-verify', email, candidateSub: input.candidate.sub, activityId: input.activity.id };
+  const reservation = await reserveMentorInvite(deps.config.mentorInvites, course, input.actor.role === 'candidate' ? input.candidate.sub : null);
+  if (!reservation.isReserved) {
+    await recordAccessEvent({ actor: { kind: 'lti', sub: by.sub, name: by.name }, action: 'mail.limited', target: auditTarget, reason: reservation.window.kind });
+    throw inviteLimitError(reservation.window);
+  }
+  let sent: Awaited<ReturnType<typeof sendMentorInvite>>;
+  try {
+    sent = await sendMentorInvite(deps, {
+      mentor: { email, name },
+      candidate: input.candidate,
+      activity: input.activity,
+      courseTitle: course.title,
+      iss: course.iss,
+      course: { clientId: course.clientId, contextId: course.contextId },
+      invitedBy: by,
+      ttlHours: input.ttlHours,
+    });
+  } catch (err) {
+    // Nothing reached anyone: the attempt does not count.
+    await reservation.release();
+    throw err;
+  }
   // Every earlier link of this candidate in this course goes (the new one stays live); links issued
   // before mentors were per course are found by their activity.
   const older = await AccessLinkModel.find({ 'scope.iss': course.iss, 'scope.candidateSub': input.candidate.sub, revokedAt: null, jti: { $ne: sent.jti } }, { jti: 1, scope: 1 }).lean();
@@ -98,7 +113,7 @@ export async function nameCourseMentor(deps: MentorDeps, input: NameMentorInput)
   await recordAccessEvent({
     actor: { kind: 'lti', sub: by.sub, name: by.name },
     action: 'mentor.named',
-    target: { linkJti: sent.jti, purpose: 'mentor-verify', email, candidateSub: input.candidate.sub, activityId: input.activity.id },
+    target: { linkJti: sent.jti, ...auditTarget },
     reason: input.actor.role,
     at: now,
   });

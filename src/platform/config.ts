@@ -50,6 +50,18 @@ const configSchema = z
       smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').nullable(),
       from: z.string().min(3),
     }),
+    /**
+     * Mentor invitation mails (naming, changing or re-sending), counted in the database so every
+     * instance shares them; 0 turns a limit off. Per candidate counts what the candidate sends about
+     * themselves; per course counts everything, faculty reassignments included.
+     */
+    mentorInvites: z
+      .object({
+        perCandidatePerHour: z.coerce.number().int().min(0).max(1_000).default(5),
+        perCandidatePerDay: z.coerce.number().int().min(0).max(10_000).default(20),
+        perCoursePerDay: z.coerce.number().int().min(0).max(100_000).default(200),
+      })
+      .default({}),
     shutdownTimeoutMs: z.coerce.number().int().min(100).max(120000),
     /**
      * Compile each template once and keep it (express's 'view cache'). Unset: on in production only,
@@ -125,6 +137,9 @@ export const ENV_VARIABLES: Record<string, string[]> = {
   SANDBOX_ENABLED: ['sandbox', 'enabled'],
   SMTP_URL: ['mail', 'smtpUrl'],
   MAIL_FROM: ['mail', 'from'],
+  MENTOR_INVITES_PER_CANDIDATE_HOUR: ['mentorInvites', 'perCandidatePerHour'],
+  MENTOR_INVITES_PER_CANDIDATE_DAY: ['mentorInvites', 'perCandidatePerDay'],
+  MENTOR_INVITES_PER_COURSE_DAY: ['mentorInvites', 'perCoursePerDay'],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
   VIEW_CACHE: ['viewCache'],
 };

@@ -20,6 +20,8 @@ export const unauthorized = (id: string, message: string) => new AppError(401, i
 export const forbidden = (id: string, message: string) => new AppError(403, id, message);
 export const notFound = (id: string, message: string) => new AppError(404, id, message);
 export const conflict = (id: string, message: string) => new AppError(409, id, message);
+/** A limit was reached; `details.retryAfterSeconds` (when known) becomes the Retry-After header. */
+export const tooManyRequests = (id: string, message: string, details?: Record<string, unknown>) => new AppError(429, id, message, true, details);
 export const badGateway = (id: string, message: string) => new AppError(502, id, message);
 export const serviceUnavailable = (id: string, message: string) => new AppError(503, id, message);
 

@@ -223,7 +223,17 @@ export function createPracticumRouter(deps: KindDeps): Router {
         mentor = { name: parsed.value.mentorName, email: parsed.value.mentorEmail };
       }
       const candidate = await mentorTarget(caller, activity, role, candidateSub);
-      const assignment = await nameMentor(deps, { activity, candidate, mentor, actor: { sub: caller.sub, name: caller.name, role }, courseTitle: caller.contextTitle });
+      let assignment;
+      try {
+        assignment = await nameMentor(deps, { activity, candidate, mentor, actor: { sub: caller.sub, name: caller.name, role }, courseTitle: caller.contextTitle });
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status !== 429) throw err;
+        // At a sending limit: the page again with what was typed, so nothing is lost when it lifts.
+        if (typeof err.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
+        const mentorForm = resend ? undefined : { values: req.body as Record<string, unknown>, errors: {} };
+        await render(res, request, { mentorForm, flash: { tone: 'danger', text: err.message } }, 429);
+        return;
+      }
       logger.info({ activity: String(activity._id), role, resend }, 'practicum mentor named and invited');
       const text = resend ? `A new link was emailed to ${assignment.mentor.name}; earlier links no longer work.` : `${assignment.mentor.name} was invited by email to verify ${role === 'candidate' ? 'your' : `${candidate.name || 'the candidate'}’s`} hours.`;
       await render(res, request, { flash: { tone: 'success', text } });
