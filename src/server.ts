@@ -31,13 +31,19 @@ async function main(): Promise<void> {
 
   const server = http.createServer(fieldbook.app);
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  await new Promise<void>((resolve, reject) => {
+    // A busy port or a HOST this machine does not have: say which setting to change, then exit.
+    server.once('error', (err) => reject(new Error(`cannot listen on ${config.host}:${config.port} (HOST, PORT): ${err.message}`)));
+    server.listen(config.port, config.host, resolve);
+  });
 
   const urls = toolUrls(config);
-  logger.info({ port: config.port, ...urls }, 'Fieldbook listening');
+  logger.info({ host: config.host, port: config.port, ...urls }, 'Fieldbook listening');
+  const isLoopback = config.host === 'localhost' || config.host === '::1' || config.host.startsWith('127.');
   const banner = [
     '',
     `  Fieldbook is running at ${config.publicUrl}`,
+    `  Listening on:       ${config.host}:${config.port}${isLoopback ? '  (this machine only; HOST=0.0.0.0 accepts other machines)' : ''}`,
     config.sandbox.enabled ? `  Sandbox LMS:        ${config.publicUrl}/sandbox  (launch as candidate, mentor, faculty, coordinator)` : '',
     `  LTI login URL:      ${urls.login}`,
     `  LTI launch URL:     ${urls.launch}`,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from './paths';
@@ -10,12 +11,23 @@ import { PROJECT_ROOT } from './paths';
 
 const DEV_ENCRYPTION_KEY = 'development-only-encryption-key-change-me';
 
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
 const configSchema = z
   .object({
     env: z.enum(['development', 'test', 'production']),
     port: z.coerce.number().int().min(0).max(65535),
+    /**
+     * The interface to listen on: loopback in development (a laptop's dev server, with its Sandbox
+     * LMS, is not for the café's network), every interface in production, where the container or
+     * proxy in front decides who reaches the port.
+     */
+    host: z
+      .string()
+      .trim()
+      .refine((h) => net.isIP(h) !== 0 || HOST_NAME.test(h), 'must be an IP address or host name, e.g. 127.0.0.1, 0.0.0.0 or ::'),
     publicUrl: z
       .string()
       .url()
@@ -123,6 +135,7 @@ function setPath(target: Json, keys: string[], value: unknown): void {
 export const ENV_VARIABLES: Record<string, string[]> = {
   NODE_ENV: ['env'],
   PORT: ['port'],
+  HOST: ['host'],
   PUBLIC_URL: ['publicUrl'],
   LOG_LEVEL: ['logLevel'],
   DATA_DIR: ['dataDir'],

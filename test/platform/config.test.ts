@@ -42,6 +42,18 @@ describe('configuration', () => {
     expect(config.lti.cookieSameSite).to.equal('None');
   });
 
+  it('listens on loopback in development and on every interface in production, unless HOST says otherwise', () => {
+    expect(loadConfig({ env: {} }).host).to.equal('127.0.0.1');
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://fb.example.edu', LTI_ENCRYPTION_KEY: 'x'.repeat(40), MONGODB_URI: 'mongodb://mongo:27017/fieldbook' };
+    expect(loadConfig({ env: production }).host).to.equal('0.0.0.0');
+    expect(loadConfig({ env: { ...production, HOST: '10.0.0.5' } }).host).to.equal('10.0.0.5');
+    expect(loadConfig({ env: { HOST: '0.0.0.0' } }).host).to.equal('0.0.0.0');
+    expect(loadConfig({ env: { HOST: '::' } }).host).to.equal('::');
+    expect(loadConfig({ env: { HOST: 'fieldbook.internal' } }).host).to.equal('fieldbook.internal');
+    expect(() => loadConfig({ env: { HOST: 'http://0.0.0.0' } })).to.throw(ConfigError, /host: must be an IP address or host name.*\(set HOST\)/);
+    expect(() => loadConfig({ env: { HOST: '0.0.0.0:3000' } })).to.throw(ConfigError, /\(set HOST\)/);
+  });
+
   it('names the variable to fix when a value is invalid', () => {
     expect(() => loadConfig({ env: { PORT: 'eighty' } })).to.throw(ConfigError, /port.*\(set PORT\)/);
     expect(() => loadConfig({ env: { MONGODB_URI: 'postgres://x' } })).to.throw(ConfigError, /MONGODB_URI/);

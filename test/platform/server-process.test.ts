@@ -5,6 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 
+/** Whether anything accepts a TCP connection at host:port. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -37,6 +49,10 @@ describe('server process', function () {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(output, output).to.include(`Sandbox LMS:        http://127.0.0.1:${port}/sandbox`);
+      // Development listens on loopback only (HOST): the rest of 127.0.0.0/8 stands in for another interface.
+      expect(output).to.include(`Listening on:       127.0.0.1:${port}  (this machine only`);
+      expect(await accepts('127.0.0.1', port)).to.equal(true);
+      expect(await accepts('127.0.0.2', port)).to.equal(false);
       expect(output).to.include(`LTI login URL:      http://127.0.0.1:${port}/lti/login`);
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).to.equal(200);
