@@ -10,6 +10,7 @@ import type { AppConfig } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { Mailer } from '../platform/mailer';
 import type { FieldErrors } from '../platform/validate';
+import type { Job } from '../jobs/scheduler';
 import type { Activity } from './activity.model';
 
 export interface KindDeps {
@@ -59,6 +60,8 @@ export interface ActivityKind {
   routes?(deps: KindDeps): Router;
   /** Routes under /access for people acting from an emailed link (no LMS account). */
   externalRoutes?(deps: KindDeps): Router;
+  /** Jobs for the shared scheduler (src/jobs/scheduler.ts): reconciliation, reminders, digests. */
+  jobs?(): Job[];
   /** Brings records written by earlier versions up to date; idempotent, run at start. Returns how many changed. */
   upgrade?(): Promise<number>;
   /** What awaits this caller in the activity (null: nothing to show for their role). */

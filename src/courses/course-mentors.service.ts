@@ -103,7 +103,10 @@ export async function nameCourseMentor(deps: MentorDeps, input: NameMentorInput)
     namedBy: { ...by, role: input.actor.role },
     namedAt: now,
   };
-  const write = () => CourseMentorModel.updateOne({ _id }, { $set: fields }, { upsert: true });
+  // Subdocuments by dotted path: the embedded FerretDB skips a $set of a subdocument whose values
+  // equal the old one's under other keys (see progress-store.ts).
+  const { mentor, namedBy, ...flat } = fields;
+  const write = () => CourseMentorModel.updateOne({ _id }, { $set: { ...flat, 'mentor.email': mentor.email, 'mentor.name': mentor.name, 'namedBy.sub': namedBy.sub, 'namedBy.name': namedBy.name, 'namedBy.role': namedBy.role } }, { upsert: true });
   try {
     await write();
   } catch (err) {

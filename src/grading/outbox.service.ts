@@ -256,3 +256,25 @@ export async function purgeOldClaimTickets(now: Date): Promise<void> {
   lastPurgeAt = now.getTime();
   await GradeClaimTicketModel.deleteMany({ createdAt: { $lt: new Date(now.getTime() - TICKET_RETENTION_MS) } });
 }
+
+/** Older than any read a sender may still claim from (MAX_CLAIM_READ_AGE_MS). */
+const STUCK_TICKET_AGE_MS = 2 * 60_000;
+
+/**
+ * Grades due but stuck behind a used claim ticket (a sender stopped between the ticket and the
+ * lease) are freed: their ticket is dropped, so the next round claims them — instead of waiting
+ * for the ticket purge. Returns how many were freed.
+ */
+export async function requeueStuckGrades(now: Date): Promise<number> {
+  const due = await findDueGrades(new Date(now.getTime() - 60_000), 200);
+  let freed = 0;
+  for (const doc of due) {
+    const ticketId = `${String(doc._id)}:${doc.claimCount ?? 0}`;
+    const ticket = await GradeClaimTicketModel.findOne({ _id: ticketId }).lean();
+    if (ticket && now.getTime() - ticket.createdAt.getTime() > STUCK_TICKET_AGE_MS) {
+      await GradeClaimTicketModel.deleteOne({ _id: ticketId });
+      freed += 1;
+    }
+  }
+  return freed;
+}

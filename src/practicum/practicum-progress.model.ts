@@ -1,8 +1,8 @@
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
 
 /**
- * One document per (activityId, candidateSub), kept current with atomic $inc on every entry write,
- * so cohort dashboards read one small document per candidate.
+ * One document per (activityId, candidateSub), recomputed from the candidate's entries on every
+ * entry write (progress-store.ts), so cohort dashboards read one small document per candidate.
  *
  * `minutes` is nested by status: minutes.<status>.total, .category.<id>, .band.<id>,
  * .population.<id>, and `entries.<status>` counts entries. Category / band / population ids are
@@ -10,6 +10,10 @@ import mongoose, { Schema, type InferSchemaType } from 'mongoose';
  */
 const progressSchema = new Schema(
   {
+    /** progressId(activityId, candidateSub); documents of earlier versions keep an ObjectId (re-keyed on their next settle). */
+    _id: { type: Schema.Types.Mixed, required: true },
+    /** One summary per entry, with the entry version it reflects (progress-store.ts). */
+    items: { type: Schema.Types.Mixed, default: null },
     activityId: { type: Schema.Types.ObjectId, required: true },
     iss: { type: String, required: true },
     contextId: { type: String, default: null },

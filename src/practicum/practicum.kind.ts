@@ -4,6 +4,8 @@ import { parseForm } from '../platform/validate';
 import { PracticumEntryModel } from './practicum-entry.model';
 import { createMentorAccessRouter } from './practicum-mentor.routes';
 import { upgradePracticumMentors } from './practicum-mentors.service';
+import { reconcileProgress, upgradeProgressDocuments } from './progress-store';
+import { reconcilePracticumGrades } from './practicum-settle';
 import { presentPracticumPicker } from './practicum-picker';
 import { effectiveRules, frameworkTitle, GRADING_MODES, practicumSettingsFormSchema, readSettings, settingsFromForm } from './practicum-settings';
 import { buildPracticumPage, todayIso } from './practicum.page';
@@ -43,7 +45,12 @@ export const practicumKind: ActivityKind = {
   },
   routes: (deps) => createPracticumRouter(deps),
   externalRoutes: (deps) => createMentorAccessRouter(deps),
-  upgrade: () => upgradePracticumMentors(),
+  jobs: () => [
+    // Derived records that disagree with their entries are rebuilt; grades the outbox lacks are queued.
+    { name: 'reconcile-practicum-progress', everyMs: 2 * 60_000, run: async () => ({ repaired: await reconcileProgress(60_000) }) },
+    { name: 'reconcile-practicum-grades', everyMs: 5 * 60_000, run: async (now) => ({ repaired: await reconcilePracticumGrades(todayIso(now)) }) },
+  ],
+  upgrade: async () => (await upgradePracticumMentors()) + (await upgradeProgressDocuments()),
   async awaiting({ caller, activity }) {
     const view = viewFor(caller, activity);
     if (view === 'faculty') {

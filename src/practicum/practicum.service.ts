@@ -2,23 +2,23 @@
  * Practicum-log use cases. No req/res here: routes pass the activity, the actor and validated input.
  * Every status change is one conditional single-document update (status + version in the filter,
  * made single-winner on FerretDB by a version claim: practicum-claim.ts), followed by the audit
- * record and the progress $inc — see progress-store.ts for the crash window.
+ * record and settleCandidate, which recomputes the derived progress and grade from the entries
+ * (practicum-settle.ts). Each step is safe to repeat; transient database errors are retried.
  */
 import { Types } from 'mongoose';
 import type { Activity } from '../activities/activity.model';
 import { PracticumEntryKeyModel } from './practicum-entry-key.model';
-import { recordActivityGrade } from '../grading/activity-grade';
 import { conflict, isDuplicateKeyError, notFound } from '../platform/errors';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumEntryModel, type EntryStatus, type PracticumEntry } from './practicum-entry.model';
-import { gradeChangeFor, type PracticumGradeChange } from './practicum-grade';
-import { PracticumProgressModel } from './practicum-progress.model';
+import type { PracticumGradeChange } from './practicum-grade';
 import { effectiveRules, readSettings } from './practicum-settings';
 import { authorizeEntry, type PracticumActor } from './practicum.policy';
 import { missingForSubmit, type EntryForm } from './practicum.schemas';
 import { allowedFrom, type ActorRole, type TransitionAction } from './practicum.transitions';
-import { applyProgress, clearPending, toIncShape, toProgressEntry, transitionIncrements, writeAudit } from './progress-store';
-import { computeProgress } from './progress.service';
+import { writeAudit } from './progress-store';
+import { settleCandidate } from './practicum-settle';
+import { withTransientRetry } from '../platform/transient';
 import { rememberSite, resolveSite } from './practicum-sites.service';
 import { underClaim } from './practicum-claim';
 
@@ -54,7 +54,7 @@ function candidateOf(ctx: PracticumContext) {
  * Creates or updates the candidate's entry. Drafts save whatever is typed (no completeness check);
  * editing a returned entry brings it back to draft.
  */
-export async function saveDraft(ctx: PracticumContext, form: EntryForm): Promise<PracticumEntry> {
+export async function saveDraft(ctx: PracticumContext, form: EntryForm, options: { submit?: boolean } = {}): Promise<PracticumEntry> {
   const caller = candidateOf(ctx);
   const site = await resolveSite(caller.iss, caller.sub, form);
   const fields = {
@@ -69,7 +69,8 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm): Promise
   };
   const now = new Date();
   const key = { activityId: ctx.activity._id, iss: ctx.activity.iss, contextId: ctx.activity.contextId ?? null, candidateSub: caller.sub, candidateName: caller.name };
-  if (site.name) await rememberSite(caller.iss, caller.sub, site);
+  if (site.name) await withTransientRetry(() => rememberSite(caller.iss, caller.sub, site));
+  const settle = (entryId: unknown) => settleCandidate({ activity: ctx.activity, candidateSub: caller.sub, candidateName: caller.name, entryIds: [entryId], isApprovalChange: false, today: ctx.today, onGradeChange: ctx.onGradeChange });
 
   if (!form.entryId) {
     const _id = new Types.ObjectId();
@@ -77,12 +78,17 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm): Promise
       // The same form arrived twice at once: the other request creates the entry; this one edits it.
       const earlier = await findEntryByFormToken(ctx, form.formToken);
       if (!earlier) throw conflict('practicum_entry_changed', 'This entry is being saved in another window; reload to see it.');
-      return saveDraft(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version });
+      return saveDraft(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version }, options);
     }
-    const created = await PracticumEntryModel.create({ _id, ...key, ...fields, status: 'draft', progressPending: true });
-    await applyProgress(key, transitionIncrements(null, toIncShape(created)), now);
-    await clearPending(created._id, created.version);
-    return created.toObject();
+    // "Save and submit" of a new, complete entry is one insert (version 2: created, then submitted),
+    // not an insert and an update: half the writes of a deadline, and nothing half-applied.
+    const submitted = options.submit
+      ? { status: 'submitted' as const, version: 2, submittedAt: now, lastTransition: { from: 'draft', to: 'submitted', actor: actorRecord(ctx), comment: '', at: now } }
+      : { status: 'draft' as const };
+    const created = await insertOnce(() => PracticumEntryModel.create({ _id, ...key, ...fields, ...submitted }), _id);
+    if (options.submit) await writeAudit({ entryId: created._id, activityId: ctx.activity._id, candidateSub: caller.sub, version: created.version, ...submitted.lastTransition! });
+    await settle(created._id);
+    return created;
   }
 
   const before = await PracticumEntryModel.findOne({ _id: form.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean();
@@ -90,22 +96,33 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm): Promise
   authorizeEntry(ctx.actor, 'candidate', before);
   const version = form.version ?? before.version;
   const transition = before.status === 'draft' ? null : { from: before.status, to: 'draft', actor: actorRecord(ctx), comment: '', at: now };
-  const updated = await underClaim(before._id, version, () =>
+  const updated = await withTransientRetry(() => underClaim(before._id, version, () =>
     PracticumEntryModel.findOneAndUpdate(
       { _id: before._id, version, status: { $in: allowedFrom('edit', 'candidate', rulesOf(ctx)) } },
-      { $set: { ...fields, status: 'draft', progressPending: true, ...(transition ? { lastTransition: transition } : {}) }, $inc: { version: 1 } },
+      { $set: { ...fields, status: 'draft', ...(transition ? { lastTransition: transition } : {}) }, $inc: { version: 1 } },
       { new: true },
     )
       .lean()
       .exec(),
-  );
+  ));
   if (!updated) {
     throw conflict('practicum_entry_changed', before.status === 'draft' || before.status === 'returned' ? 'This entry changed in another window; reload to see the latest version.' : 'This entry was already submitted and can no longer be edited.');
   }
   if (transition) await writeAudit({ entryId: updated._id, activityId: ctx.activity._id, candidateSub: caller.sub, version: updated.version, ...transition });
-  await applyProgress(key, transitionIncrements(toIncShape(before), toIncShape(updated)), now);
-  await clearPending(updated._id, updated.version);
+  await settle(updated._id);
   return updated;
+}
+
+/** An insert with a known _id, repeated after a transient error: a duplicate means the first one landed. */
+async function insertOnce(insert: () => Promise<unknown>, _id: Types.ObjectId): Promise<PracticumEntry> {
+  try {
+    await withTransientRetry(insert);
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  const created = await withTransientRetry(() => PracticumEntryModel.findOne({ _id }).lean());
+  if (!created) throw conflict('practicum_entry_changed', 'The entry could not be saved; please try again.');
+  return created;
 }
 
 const formTokenKey = (ctx: PracticumContext, candidateSub: string, token: string) => `practicum-entry:${JSON.stringify([String(ctx.activity._id), candidateSub, token])}`;
@@ -142,10 +159,12 @@ const TO: Record<Exclude<TransitionAction, 'edit'>, EntryStatus> = { submit: 'su
 export async function transitionEntries(ctx: PracticumContext, action: Exclude<TransitionAction, 'edit'>, items: { id: string; version: number }[], comment = ''): Promise<BatchResult> {
   const result: BatchResult = { done: [], failed: [], gradeChanges: [] };
   const from = allowedFrom(action, ctx.role, rulesOf(ctx));
-  const touched = new Set<string>();
-  const ids = items.map((i) => i.id).filter((id) => Types.ObjectId.isValid(id));
-  const loaded = await PracticumEntryModel.find({ _id: { $in: ids }, activityId: ctx.activity._id }).lean();
-  const byId = new Map(loaded.map((e) => [String(e._id), e]));
+  // Per candidate: the entries changed, their name, and whether an approval was given or taken back.
+  const touched = new Map<string, { name: string; entryIds: unknown[]; isApprovalChange: boolean }>();
+  const ids = [...new Set(items.map((i) => i.id).filter((id) => Types.ObjectId.isValid(id)))];
+  // One read by _id per entry: the embedded database answers those without scanning the collection.
+  const loaded = await Promise.all(ids.map((id) => withTransientRetry(() => PracticumEntryModel.findOne({ _id: id }).lean())));
+  const byId = new Map(loaded.filter((e): e is NonNullable<typeof e> => e !== null && String(e.activityId) === String(ctx.activity._id)).map((e) => [String(e._id), e]));
   for (const item of items) {
     const before = byId.get(item.id);
     if (!before) {
@@ -174,58 +193,32 @@ export async function transitionEntries(ctx: PracticumContext, action: Exclude<T
     const transition = { from: before.status, to, actor: actorRecord(ctx), comment, at: now };
     const roleStamp = action === 'verify' ? { verifiedBy: transition.actor.sub ?? transition.actor.email } : action === 'approve' ? { approvedBy: transition.actor.sub } : action === 'submit' ? { submittedAt: now } : {};
     const returned = action === 'return' ? { returned: { by: transition.actor.name || transition.actor.sub, comment, at: now } } : {};
-    const updated = await underClaim(before._id, item.version, () =>
+    const updated = await withTransientRetry(() => underClaim(before._id, item.version, () =>
       PracticumEntryModel.findOneAndUpdate(
         { _id: before._id, version: item.version, status: { $in: from } },
-        { $set: { status: to, progressPending: true, lastTransition: transition, ...roleStamp, ...returned }, $inc: { version: 1 } },
+        { $set: { status: to, lastTransition: transition, ...roleStamp, ...returned }, $inc: { version: 1 } },
         { new: true },
       )
         .lean()
         .exec(),
-    );
+    ));
     if (!updated) {
       result.failed.push({ id: item.id, reason: 'stale', message: 'This entry changed since the page was loaded; reload and try again.' });
       continue;
     }
     await writeAudit({ entryId: updated._id, activityId: ctx.activity._id, candidateSub: updated.candidateSub, version: updated.version, ...transition });
-    await applyProgress(
-      { activityId: ctx.activity._id, iss: updated.iss, contextId: updated.contextId ?? null, candidateSub: updated.candidateSub, candidateName: updated.candidateName ?? '' },
-      transitionIncrements(toIncShape(before), toIncShape(updated)),
-      now,
-    );
-    await clearPending(updated._id, updated.version);
     result.done.push(item.id);
-    if (before.status === 'approved' || to === 'approved') touched.add(updated.candidateSub);
+    const t = touched.get(updated.candidateSub) ?? { name: updated.candidateName ?? '', entryIds: [], isApprovalChange: false };
+    t.entryIds.push(updated._id);
+    t.isApprovalChange ||= before.status === 'approved' || to === 'approved';
+    touched.set(updated.candidateSub, t);
   }
-  for (const sub of touched) {
-    const change = await refreshGrade(ctx, sub);
+  // One settle per candidate for the whole batch: progress, then the completion grade.
+  for (const [candidateSub, t] of touched) {
+    const change = await settleCandidate({ activity: ctx.activity, candidateSub, candidateName: t.name, entryIds: t.entryIds, isApprovalChange: t.isApprovalChange, today: ctx.today, onGradeChange: ctx.onGradeChange });
     if (change) result.gradeChanges.push(change);
   }
   return result;
-}
-
-/** Recomputes a candidate's completion grade; stores it and hands a change to the outbox. */
-export async function refreshGrade(ctx: PracticumContext, candidateSub: string): Promise<PracticumGradeChange | null> {
-  const settings = readSettings(ctx.activity.settings);
-  const entries = await PracticumEntryModel.find({ activityId: ctx.activity._id, candidateSub }).lean();
-  const summary = computeProgress(entries.map(toProgressEntry), effectiveRules(settings), { start: settings.termStart, end: settings.termEnd }, ctx.today);
-  const progress = await PracticumProgressModel.findOne({ activityId: ctx.activity._id, candidateSub }).lean();
-  // What the LMS was last told to show (null: nothing, e.g. 'hide' before completion or after a clear).
-  const previousScore = progress?.grade?.scoreGiven ?? null;
-  const change = gradeChangeFor({ activity: ctx.activity, settings, summary, candidateSub, previousScore });
-  if (!change) return null;
-  // Conditional on the score we read: two approvals racing record one change each, never a lost one.
-  const stored = await PracticumProgressModel.updateOne(
-    { activityId: ctx.activity._id, candidateSub, 'grade.scoreGiven': previousScore },
-    { $set: { 'grade.scoreGiven': change.scoreGiven, 'grade.scoreMaximum': change.scoreMaximum, 'grade.computedAt': new Date() } },
-  );
-  if (stored.matchedCount === 0) return null;
-  if (ctx.onGradeChange) await ctx.onGradeChange(change);
-  else if (ctx.activity.isGraded !== false) {
-    // No LTI session needed: the activity knows its platform and gradebook column.
-    await recordActivityGrade(ctx.activity, { candidateSub, scoreGiven: change.scoreGiven, activityProgress: change.activityProgress, gradingProgress: change.gradingProgress, comment: change.comment });
-  }
-  return change;
 }
 
 type Items = { id: string; version: number }[];

@@ -1,99 +1,65 @@
 /**
- * Writes to the per-candidate progress documents, and their repair.
+ * The per-candidate progress documents: derived records, recomputed from their source entries —
+ * never incremented. (Increments were lost under load and with two app instances: the embedded
+ * FerretDB applies every update as read-then-write.)
  *
- * Crash window: an entry change is one conditional update that also sets `progressPending: true`;
- * the audit insert, the progress $inc and clearing the flag follow as separate writes (there are no
- * transactions). A crash in between leaves the entry correct and the progress document stale, with
- * the flag still set. recomputeProgress rebuilds the document from the entries (absolute $set, so
- * it is idempotent), re-writes the latest audit record from the entry's `lastTransition` (unique
- * (entryId, version) makes that idempotent) and clears the flags. repairPendingProgress runs it for
- * every candidate with a flag older than a grace period — run it from a timer or an admin action;
- * running it while a writer is mid-flight could double-count that writer's $inc, hence the grace.
+ * One document per (activity, candidate), keyed by progressId and found by { _id } alone. It holds
+ * a summary of each of the candidate's entries (`items`, with the entry version it was taken from)
+ * and the totals computed from them. settleCandidate, the one writer, runs under the candidate's
+ * lock (a unique-_id insert, atomic on both servers): it reads the changed entries again by _id,
+ * replaces their items and rewrites the totals, so a lost or repeated step can never make them
+ * wrong — the next settle of that candidate repairs it, and reconcileProgress finds any entry whose
+ * version its item does not show.
  */
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../platform/errors';
+import { withTransientRetry } from '../platform/transient';
 import { PracticumAuditModel } from './practicum-audit.model';
 import { PracticumEntryModel, type PracticumEntry } from './practicum-entry.model';
 import { mergeIncrements, PracticumProgressModel, progressIncrements } from './practicum-progress.model';
+import { PracticumLockModel } from './practicum-lock.model';
 import type { ProgressEntry } from './progress.service';
 
-export interface ProgressKey {
-  activityId: Types.ObjectId;
-  iss: string;
-  contextId: string | null;
-  candidateSub: string;
-  candidateName: string;
+export const progressId = (activityId: unknown, candidateSub: string) => JSON.stringify([String(activityId), candidateSub]);
+
+/** What the progress document keeps of one entry. */
+export interface ProgressItem {
+  version: number;
+  status: string;
+  date: string | null;
+  minutes: number;
+  category: string | null;
+  site: { name: string; district: string; gradeBand: string | null; populations: string[] };
 }
 
-/** Applies an increment to the candidate's progress document, creating it on first use. */
-export async function applyProgress(key: ProgressKey, inc: Record<string, number>, at: Date): Promise<void> {
-  const filter = { activityId: key.activityId, candidateSub: key.candidateSub };
-  const update = {
-    $setOnInsert: { iss: key.iss, contextId: key.contextId },
-    $set: { candidateName: key.candidateName },
-    $max: { lastEntryAt: at },
-    ...(Object.keys(inc).length ? { $inc: inc } : {}),
+export function itemOf(e: Pick<PracticumEntry, 'status' | 'minutes' | 'category' | 'site' | 'date' | 'version'>): ProgressItem {
+  return {
+    version: e.version,
+    status: e.status,
+    date: e.date ?? null,
+    minutes: e.minutes ?? 0,
+    category: e.category ?? null,
+    site: { name: e.site?.name ?? '', district: e.site?.district ?? '', gradeBand: e.site?.gradeBand ?? null, populations: [...(e.site?.populations ?? [])] },
   };
-  try {
-    await PracticumProgressModel.updateOne(filter, update, { upsert: true });
-  } catch (err) {
-    // FerretDB upserts are query-then-insert: a concurrent first write loses the insert; retry as update.
-    if (!isDuplicateKeyError(err)) throw err;
-    await PracticumProgressModel.updateOne(filter, update);
-  }
 }
 
-/** The increment moving an entry's minutes from its old shape/status to its new one. */
-export function transitionIncrements(before: Parameters<typeof progressIncrements>[0] | null, after: Parameters<typeof progressIncrements>[0]): Record<string, number> {
-  return mergeIncrements(before ? progressIncrements(before, -1) : {}, progressIncrements(after, 1));
+/** The items as the progress computation reads entries. */
+export function itemsAsEntries(items: Record<string, ProgressItem>): ProgressEntry[] {
+  return Object.entries(items).map(([id, i]) => ({ id, status: i.status as ProgressEntry['status'], date: i.date, minutes: i.minutes, category: i.category, site: { ...i.site } }));
 }
 
-export async function clearPending(entryId: Types.ObjectId, version: number): Promise<void> {
-  await PracticumEntryModel.updateOne({ _id: entryId, version }, { $set: { progressPending: false } });
-}
-
-export async function writeAudit(record: { entryId: Types.ObjectId; activityId: Types.ObjectId; candidateSub: string; version: number; from: string; to: string; actor: Record<string, unknown>; comment: string; at: Date }): Promise<void> {
-  try {
-    await PracticumAuditModel.create(record);
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-  }
-}
-
-/** Rebuilds one candidate's progress document from their entries; see the file comment. */
-export async function recomputeProgress(activityId: Types.ObjectId | string, candidateSub: string): Promise<void> {
-  const id = new Types.ObjectId(String(activityId));
-  const entries = await PracticumEntryModel.find({ activityId: id, candidateSub }).lean();
-  if (entries.length === 0) return;
+/** minutes.<status>.total / .category / .band / .population and entries.<status>, from the items. */
+export function totalsOf(items: Record<string, ProgressItem>): { minutes: Record<string, unknown>; entries: Record<string, number> } {
   let inc: Record<string, number> = {};
-  for (const e of entries) inc = mergeIncrements(inc, progressIncrements(toIncShape(e), 1));
+  for (const i of Object.values(items)) inc = mergeIncrements(inc, progressIncrements({ status: i.status, minutes: i.minutes, category: i.category, site: i.site }, 1));
   const minutes: Record<string, unknown> = {};
-  const counts: Record<string, number> = {};
+  const entries: Record<string, number> = {};
   for (const [path, value] of Object.entries(inc)) {
     const parts = path.split('.');
-    if (parts[0] === 'entries') counts[parts[1]] = value;
+    if (parts[0] === 'entries') entries[parts[1]] = value;
     else setPath(minutes, parts.slice(1), value);
   }
-  const first = entries[0];
-  const lastEntryAt = entries.reduce((max, e) => (e.updatedAt > max ? e.updatedAt : max), first.updatedAt);
-  await applyProgress({ activityId: id, iss: first.iss, contextId: first.contextId ?? null, candidateSub, candidateName: first.candidateName ?? '' }, {}, lastEntryAt);
-  await PracticumProgressModel.updateOne({ activityId: id, candidateSub }, { $set: { minutes, entries: counts, recomputedAt: new Date() } });
-  for (const e of entries) {
-    const t = e.lastTransition as { from: string; to: string; actor: Record<string, unknown>; comment: string; at: Date } | null;
-    if (t) await writeAudit({ entryId: e._id, activityId: id, candidateSub, version: e.version, ...t });
-    if (e.progressPending) await clearPending(e._id, e.version);
-  }
-}
-
-/** Repairs every progress document left stale by a crash (flag older than graceMs). */
-export async function repairPendingProgress(graceMs = 60_000): Promise<number> {
-  const stale = await PracticumEntryModel.find({ progressPending: true, updatedAt: { $lt: new Date(Date.now() - graceMs) } }, { activityId: 1, candidateSub: 1 }).lean();
-  const keys = new Set(stale.map((e) => `${String(e.activityId)} ${e.candidateSub}`));
-  for (const key of keys) {
-    const [activityId, candidateSub] = key.split(' ');
-    await recomputeProgress(activityId, candidateSub);
-  }
-  return keys.size;
+  return { minutes, entries };
 }
 
 function setPath(target: Record<string, unknown>, parts: string[], value: number): void {
@@ -102,9 +68,174 @@ function setPath(target: Record<string, unknown>, parts: string[], value: number
   node[parts[parts.length - 1]] = value;
 }
 
-export function toIncShape(e: Pick<PracticumEntry, 'status' | 'minutes' | 'category' | 'site'>) {
-  return { status: e.status, minutes: e.minutes ?? 0, category: e.category ?? null, site: { gradeBand: e.site?.gradeBand ?? null, populations: e.site?.populations ?? [] } };
+/** Longer than any hold, even on a database slowed by a deadline: a lease that ran out while its holder still worked would let two writers in. */
+export const LOCK_LEASE_MS = 90_000;
+/** A class at a deadline queues several writes per candidate on a slow database: wait, do not fail. */
+const LOCK_WAIT_MS = 120_000;
+
+/**
+ * Runs `work` holding the candidate's lock. Waiters poll with jitter; a lock older than the lease
+ * (its holder died) is taken over.
+ */
+export async function withCandidateLock<T>(activityId: unknown, candidateSub: string, work: () => Promise<T>): Promise<T> {
+  const _id = `progress:${progressId(activityId, candidateSub)}`;
+  const owner = new Types.ObjectId().toHexString();
+  const started = Date.now();
+  for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
+    try {
+      await withTransientRetry(() => PracticumLockModel.create({ _id, owner, createdAt: new Date() }));
+      break;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    const held = await withTransientRetry(() => PracticumLockModel.findOne({ _id }).lean());
+    if (held && Date.now() - held.createdAt.getTime() > LOCK_LEASE_MS) {
+      await withTransientRetry(() => PracticumLockModel.deleteOne({ _id, owner: held.owner }));
+      continue;
+    }
+    if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`practicum progress lock ${_id} not acquired in ${LOCK_WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
+  }
+  try {
+    return await work();
+  } finally {
+    await withTransientRetry(() => PracticumLockModel.deleteOne({ _id, owner })).catch(() => undefined);
+  }
 }
+
+export interface CandidateRef {
+  activityId: Types.ObjectId;
+  iss: string;
+  contextId: string | null;
+  candidateSub: string;
+  candidateName: string;
+}
+
+type ProgressDoc = { _id: unknown; items?: Record<string, ProgressItem> | null; grade?: { scoreGiven?: number | null } | null };
+
+/** All of a candidate's entries (a scan on the embedded database: only for first use and repairs). */
+async function allItems(ref: CandidateRef): Promise<Record<string, ProgressItem>> {
+  const entries = await withTransientRetry(() => PracticumEntryModel.find({ activityId: ref.activityId, candidateSub: ref.candidateSub }).lean());
+  return Object.fromEntries(entries.map((e) => [String(e._id), itemOf(e)]));
+}
+
+/**
+ * Brings the candidate's progress document in line with the named entries (read again by _id, the
+ * source of truth). Must run under withCandidateLock. Returns the items after the change.
+ */
+export async function settleItems(ref: CandidateRef, entryIds: unknown[], options: { rebuild?: boolean } = {}): Promise<{ items: Record<string, ProgressItem>; previous: ProgressDoc | null }> {
+  const _id = progressId(ref.activityId, ref.candidateSub);
+  let doc = (await withTransientRetry(() => PracticumProgressModel.findOne({ _id }).lean())) as ProgressDoc | null;
+  let items: Record<string, ProgressItem>;
+  if (options.rebuild) {
+    // A repair, or a document of an earlier version (upgradeProgressDocuments): from every entry.
+    const legacy = doc ? null : ((await withTransientRetry(() => PracticumProgressModel.findOne({ activityId: ref.activityId, candidateSub: ref.candidateSub }).lean())) as ProgressDoc | null);
+    if (legacy) {
+      await withTransientRetry(() => PracticumProgressModel.deleteOne({ _id: legacy._id }));
+      doc = { ...legacy, items: null };
+    }
+    items = await allItems(ref);
+  } else {
+    // No document yet: the candidate's first entry (earlier versions' documents are upgraded at start).
+    items = { ...(doc?.items ?? {}) };
+    for (const id of entryIds) {
+      const entry = await withTransientRetry(() => PracticumEntryModel.findOne({ _id: id }).lean());
+      if (entry && String(entry.activityId) === String(ref.activityId) && entry.candidateSub === ref.candidateSub) items[String(id)] = itemOf(entry);
+      else delete items[String(id)];
+    }
+  }
+  const totals = totalsOf(items);
+  const now = new Date();
+  const kept = doc as (ProgressDoc & { createdAt?: Date; recomputedAt?: Date | null }) | null;
+  // A whole-document replace, not $set: the embedded FerretDB (v1.24.2) skips a $set whose new
+  // subdocument has the same values under other keys (e.g. minutes {submitted:{total:90}} →
+  // {approved:{total:90}}), which would leave the totals of an approval unchanged.
+  const replacement = {
+    activityId: ref.activityId,
+    iss: ref.iss,
+    contextId: ref.contextId,
+    candidateSub: ref.candidateSub,
+    candidateName: ref.candidateName,
+    items,
+    minutes: totals.minutes,
+    entries: totals.entries,
+    lastEntryAt: now,
+    grade: kept?.grade ?? { scoreGiven: null, scoreMaximum: null, computedAt: null },
+    recomputedAt: options.rebuild ? now : (kept?.recomputedAt ?? null),
+    createdAt: kept?.createdAt ?? now,
+  };
+  await withTransientRetry(() => PracticumProgressModel.replaceOne({ _id }, replacement, { upsert: true }));
+  return { items, previous: doc };
+}
+
+export async function writeAudit(record: { entryId: Types.ObjectId; activityId: Types.ObjectId; candidateSub: string; version: number; from: string; to: string; actor: Record<string, unknown>; comment: string; at: Date }): Promise<void> {
+  try {
+    await withTransientRetry(() => PracticumAuditModel.create(record));
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+}
+
+/** Rebuilds one candidate's progress document from all their entries, and their audit records. */
+export async function recomputeProgress(activityId: Types.ObjectId | string, candidateSub: string): Promise<void> {
+  const id = new Types.ObjectId(String(activityId));
+  const entries = await PracticumEntryModel.find({ activityId: id, candidateSub }).lean();
+  if (entries.length === 0) return;
+  const first = entries[0];
+  await withCandidateLock(id, candidateSub, () => settleItems({ activityId: id, iss: first.iss, contextId: first.contextId ?? null, candidateSub, candidateName: first.candidateName ?? '' }, [], { rebuild: true }));
+  for (const e of entries) {
+    // The audit record follows the entry write; a crash in between is repaired from lastTransition.
+    const t = e.lastTransition as { from: string; to: string; actor: Record<string, unknown>; comment: string; at: Date } | null;
+    if (t) await writeAudit({ entryId: e._id, activityId: id, candidateSub, version: e.version, ...t });
+    if (e.progressPending) await PracticumEntryModel.updateOne({ _id: e._id }, { $set: { progressPending: false } });
+  }
+}
+
+/**
+ * Finds candidates whose progress document disagrees with their entries (an entry version its item
+ * does not show, an item whose entry is gone, a flag left by an earlier version) and rebuilds them.
+ * Entries changed in the last `graceMs` are left to the writer still settling them. One scan of
+ * entries and one of progress documents: a background job, not a request.
+ */
+export async function reconcileProgress(graceMs = 60_000): Promise<number> {
+  const cutoff = Date.now() - graceMs;
+  const [entries, docs] = await Promise.all([
+    PracticumEntryModel.find({}, { activityId: 1, candidateSub: 1, version: 1, updatedAt: 1, progressPending: 1 }).lean(),
+    PracticumProgressModel.find({}, { items: 1, activityId: 1, candidateSub: 1 }).lean(),
+  ]);
+  const itemsOf = new Map(docs.map((d) => [progressId(d.activityId, d.candidateSub), (d as ProgressDoc).items ?? null]));
+  const stale = new Set<string>();
+  const seen = new Map<string, Set<string>>();
+  for (const e of entries) {
+    const key = progressId(e.activityId, e.candidateSub);
+    seen.set(key, (seen.get(key) ?? new Set()).add(String(e._id)));
+    if (e.updatedAt && e.updatedAt.getTime() > cutoff) continue;
+    const item = itemsOf.get(key)?.[String(e._id)];
+    if (!item || item.version !== e.version || e.progressPending) stale.add(key);
+  }
+  for (const [key, items] of itemsOf) {
+    if (items && Object.keys(items).some((id) => !seen.get(key)?.has(id))) stale.add(key);
+  }
+  for (const key of stale) {
+    const [activityId, candidateSub] = JSON.parse(key) as [string, string];
+    await recomputeProgress(activityId, candidateSub);
+  }
+  return stale.size;
+}
+
+/**
+ * Progress documents of earlier versions (kept by $inc, keyed by ObjectId, no items) are rebuilt
+ * from their entries and re-keyed. Idempotent; run at start.
+ */
+export async function upgradeProgressDocuments(): Promise<number> {
+  const docs = await PracticumProgressModel.find({}, { activityId: 1, candidateSub: 1, items: 1 }).lean();
+  const legacy = docs.filter((d) => typeof d._id !== 'string' || !(d as ProgressDoc).items);
+  for (const d of legacy) await recomputeProgress(String(d.activityId), d.candidateSub);
+  return legacy.length;
+}
+
+/** Kept for callers of the earlier name: reconcileProgress. */
+export const repairPendingProgress = reconcileProgress;
 
 export function toProgressEntry(e: Pick<PracticumEntry, 'status' | 'minutes' | 'category' | 'site' | 'date'> & { _id: Types.ObjectId }): ProgressEntry {
   return {

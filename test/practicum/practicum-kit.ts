@@ -16,7 +16,7 @@ export interface PracticumCourse {
 }
 
 /** A course with two candidates, a mentor of A, faculty and a practicum log placed by deep linking. */
-export async function buildPracticumCourse(title = 'Internship hours'): Promise<PracticumCourse> {
+export async function buildPracticumCourse(title = 'Internship hours', settings?: Record<string, string>): Promise<PracticumCourse> {
   const suffix = Math.random().toString(36).slice(2, 8);
   const course = await createSandboxCourse({ title: `EDL 690 — Practicum ${suffix}`, label: `EDL690-${suffix}` });
   const [candidateA, candidateB, faculty, designer] = await Promise.all([
@@ -26,7 +26,7 @@ export async function buildPracticumCourse(title = 'Internship hours'): Promise<
     addSandboxPerson(course.id, { name: `Dee Signer ${suffix}`, roles: 'designer' }),
   ]);
   const mentorOfA = await addSandboxPerson(course.id, { name: `Mo Mentor ${suffix}`, roles: 'mentor', menteeIds: [candidateA.id] });
-  const placement = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `${title} ${suffix}`, points: 50 });
+  const placement = await placeActivity({ courseId: course.id, facultyId: faculty.id, title: `${title} ${suffix}`, points: 50, settings });
   return { id: course.id, candidateA, candidateB, faculty, mentorOfA, designer, placement, activityId: placement.custom.activity_id };
 }
 

@@ -1,0 +1,81 @@
+/**
+ * After entries change: the candidate's progress document and completion grade, recomputed from
+ * the entries under the candidate's lock (progress-store.ts). The grade is compared with what the
+ * grade outbox holds — not with a copy of its own — so a grade whose outbox write was lost is
+ * queued again by the next settle or by reconciliation, never silently skipped.
+ */
+import { ActivityModel, type Activity } from '../activities/activity.model';
+import { recordActivityGrade } from '../grading/activity-grade';
+import { getGradeSync } from '../grading/outbox.service';
+import { withTransientRetry } from '../platform/transient';
+import { gradeChangeFor, scoreToShow, type PracticumGradeChange } from './practicum-grade';
+import { PracticumProgressModel } from './practicum-progress.model';
+import { effectiveRules, readSettings } from './practicum-settings';
+import { itemsAsEntries, progressId, settleItems, withCandidateLock, type ProgressItem } from './progress-store';
+import { computeProgress } from './progress.service';
+
+export interface SettleInput {
+  activity: Activity;
+  candidateSub: string;
+  candidateName: string;
+  /** The entries this change wrote (read again by _id). */
+  entryIds: unknown[];
+  /** An approval was given or taken back: the grade may change even if the LMS was never told one. */
+  isApprovalChange: boolean;
+  today: string;
+  /** Receives the grade change instead of the outbox (unit tests). */
+  onGradeChange?: (change: PracticumGradeChange) => Promise<void>;
+  rebuild?: boolean;
+}
+
+async function settleGrade(input: SettleInput, items: Record<string, ProgressItem>): Promise<PracticumGradeChange | null> {
+  const { activity, candidateSub } = input;
+  const settings = readSettings(activity.settings);
+  if (settings.gradingMode !== 'completion' || activity.isGraded === false) return null;
+  const summary = computeProgress(itemsAsEntries(items), effectiveRules(settings), { start: settings.termStart, end: settings.termEnd }, input.today);
+  const expected = scoreToShow(settings, summary, activity.pointsPossible);
+  const sync = input.onGradeChange ? null : await withTransientRetry(() => getGradeSync(String(activity._id), candidateSub));
+  const stored = (await withTransientRetry(() => PracticumProgressModel.findOne({ _id: progressId(activity._id, candidateSub) }, { grade: 1 }).lean())) as { grade?: { scoreGiven?: number | null; computedAt?: Date | null } } | null;
+  // What the LMS was last told to show: the outbox's grade (or, in unit tests, the stored copy).
+  const told = sync ? sync.scoreGiven : input.onGradeChange && stored?.grade?.computedAt ? (stored.grade.scoreGiven ?? null) : undefined;
+  if (told === undefined && !input.isApprovalChange) return null;
+  const change = gradeChangeFor({ activity, settings, summary, candidateSub, previousScore: told ?? null });
+  if (change) {
+    if (input.onGradeChange) await input.onGradeChange(change);
+    else await withTransientRetry(() => recordActivityGrade(activity, { candidateSub, scoreGiven: change.scoreGiven, activityProgress: change.activityProgress, gradingProgress: change.gradingProgress, comment: change.comment }));
+  }
+  await withTransientRetry(() =>
+    PracticumProgressModel.updateOne({ _id: progressId(activity._id, candidateSub) }, { $set: { 'grade.scoreGiven': expected, 'grade.scoreMaximum': activity.pointsPossible, 'grade.computedAt': new Date() } }),
+  );
+  return change;
+}
+
+/** Recomputes the candidate's progress from the changed entries, then their completion grade. */
+export function settleCandidate(input: SettleInput): Promise<PracticumGradeChange | null> {
+  const ref = { activityId: input.activity._id, iss: input.activity.iss, contextId: input.activity.contextId ?? null, candidateSub: input.candidateSub, candidateName: input.candidateName };
+  return withCandidateLock(input.activity._id, input.candidateSub, async () => {
+    const { items } = await settleItems(ref, input.entryIds, { rebuild: input.rebuild });
+    return settleGrade(input, items);
+  });
+}
+
+/**
+ * Completion grades the outbox does not hold as computed (its write was lost, or failed) are
+ * recorded again. One scan of progress documents: a background job.
+ */
+export async function reconcilePracticumGrades(today: string): Promise<number> {
+  const docs = await PracticumProgressModel.find({ 'grade.computedAt': { $ne: null } }, { activityId: 1, candidateSub: 1, candidateName: 1, grade: 1 }).lean();
+  let repaired = 0;
+  const activities = new Map<string, Activity | null>();
+  for (const doc of docs) {
+    const activityId = String(doc.activityId);
+    const sync = await getGradeSync(activityId, doc.candidateSub);
+    if (sync && sync.scoreGiven === (doc.grade?.scoreGiven ?? null)) continue;
+    if (!activities.has(activityId)) activities.set(activityId, ((await ActivityModel.findOne({ _id: doc.activityId }).lean()) as Activity | null) ?? null);
+    const activity = activities.get(activityId);
+    if (!activity) continue;
+    const change = await settleCandidate({ activity, candidateSub: doc.candidateSub, candidateName: doc.candidateName ?? '', entryIds: [], isApprovalChange: true, today });
+    if (change) repaired += 1;
+  }
+  return repaired;
+}
