@@ -28,6 +28,16 @@ export interface SettleInput {
   rebuild?: boolean;
 }
 
+/** What the LMS was last told to show, as the grade change compares it. */
+function lastTold(input: { sync: { scoreGiven: number | null } | null; hadGrade: boolean; storedScore: number | null; expected: number | null; isUnitTest: boolean }): number | null {
+  if (input.sync) return input.sync.scoreGiven;
+  // Unit tests have no outbox: the stored copy stands in for it.
+  if (input.isUnitTest || !input.hadGrade) return input.hadGrade ? input.storedScore : null;
+  // Computed before, but the outbox document is missing (its write was lost): owed again. Comparing
+  // with "nothing shown" records a score; comparing with the stored score records a clear.
+  return input.expected === null ? input.storedScore : null;
+}
+
 async function settleGrade(input: SettleInput, items: Record<string, ProgressItem>): Promise<PracticumGradeChange | null> {
   const { activity, candidateSub } = input;
   const settings = readSettings(activity.settings);
@@ -36,10 +46,12 @@ async function settleGrade(input: SettleInput, items: Record<string, ProgressIte
   const expected = scoreToShow(settings, summary, activity.pointsPossible);
   const sync = input.onGradeChange ? null : await withTransientRetry(() => getGradeSync(String(activity._id), candidateSub));
   const stored = (await withTransientRetry(() => PracticumProgressModel.findOne({ _id: progressId(activity._id, candidateSub) }, { grade: 1 }).lean())) as { grade?: { scoreGiven?: number | null; computedAt?: Date | null } } | null;
-  // What the LMS was last told to show: the outbox's grade (or, in unit tests, the stored copy).
-  const told = sync ? sync.scoreGiven : input.onGradeChange && stored?.grade?.computedAt ? (stored.grade.scoreGiven ?? null) : undefined;
-  if (told === undefined && !input.isApprovalChange) return null;
-  const change = gradeChangeFor({ activity, settings, summary, candidateSub, previousScore: told ?? null });
+  const hadGrade = Boolean(stored?.grade?.computedAt);
+  const storedScore = stored?.grade?.scoreGiven ?? null;
+  // Nothing owed: the LMS was never told a grade and no approval changed.
+  if (!sync && !hadGrade && !input.isApprovalChange) return null;
+  const previousScore = lastTold({ sync, hadGrade, storedScore, expected, isUnitTest: Boolean(input.onGradeChange) });
+  const change = gradeChangeFor({ activity, settings, summary, candidateSub, previousScore });
   if (change) {
     if (input.onGradeChange) await input.onGradeChange(change);
     else await withTransientRetry(() => recordActivityGrade(activity, { candidateSub, scoreGiven: change.scoreGiven, activityProgress: change.activityProgress, gradingProgress: change.gradingProgress, comment: change.comment }));

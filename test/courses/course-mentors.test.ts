@@ -4,7 +4,9 @@ import { ActivityModel } from '../../src/activities/activity.model';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { PracticumMentorModel } from '../../src/practicum/practicum-mentor.model';
 import { upgradePracticumMentors } from '../../src/practicum/practicum-mentors.service';
-import { addSandboxPerson, findSandboxMailTo } from '../../src/sandbox';
+import { runGradeSenderOnce } from '../../src/grading/grade-sender';
+import { GradeOutboxModel, gradeSyncId } from '../../src/grading/outbox.model';
+import { addSandboxPerson, findSandboxMailTo, getSandboxGrade, setSandboxAgsMode } from '../../src/sandbox';
 import { sessionFromLocation } from '../access/access-kit';
 import { placeActivity } from '../helpers/activity-kit';
 import { decodeHtml } from '../helpers/sandbox-launch';
@@ -119,5 +121,31 @@ describe('mentors per course: one assignment for every activity, one link for ev
     expect(await CourseMentorModel.countDocuments({})).to.equal(before);
     const candidate = await open(legacyCourse.candidateA, legacyCourse.placement);
     expect(decodeHtml((await get(candidate, '/lti/practicum')).text)).to.include('Olga Old');
+  });
+});
+
+describe('an emailed mentor’s action reaches the gradebook without any LTI session', () => {
+  it('a verification from the link settles the candidate: a completion grade whose outbox write was lost is recorded and sent again', async () => {
+    const id = Math.random().toString(36).slice(2, 8);
+    const course = await buildPracticumCourse('Mentor grade', { rulePackId: 'custom', requiredHours: '2' });
+    const [a, faculty] = await Promise.all([open(course.candidateA, course.placement), open(course.faculty, course.placement)]);
+    const mentorEmail = `link-${id}@school.example`;
+    expect((await post(a, '/lti/practicum/mentor', { mentorName: 'Lin Link', mentorEmail })).status).to.equal(200);
+    const first = await submitIn(a, course.activityId, course.candidateA.sub, '2026-10-01');
+    // The LMS is down while faculty approve: the grade waits in the outbox...
+    await setSandboxAgsMode('down', { courseId: course.id });
+    expect((await post(faculty, '/lti/practicum/entries/approve', { entries: [key(first)] })).status).to.equal(200);
+    // ...and that outbox document is lost.
+    await GradeOutboxModel.deleteOne({ _id: gradeSyncId(course.activityId, course.candidateA.sub) });
+    await setSandboxAgsMode('up', { courseId: course.id });
+    const placed = course.placement;
+    expect(await getSandboxGrade(placed.lineItemId!, course.candidateA.sub)).to.equal(null);
+
+    // The mentor, from the emailed link, verifies the candidate's next entry.
+    const second = await submitIn(a, course.activityId, course.candidateA.sub, '2026-10-02');
+    const s = await sessionFromMail(mentorEmail);
+    expect((await anonymous().post('/access/practicum/verify').type('form').send({ s, entries: [key(second)] })).status).to.equal(200);
+    await runGradeSenderOnce();
+    expect(await getSandboxGrade(placed.lineItemId!, course.candidateA.sub)).to.include({ scoreGiven: 50, scoreMaximum: 50 });
   });
 });
