@@ -1,9 +1,10 @@
-import http from 'node:http';
 import { startFieldbook } from './bootstrap';
 import { startGradeSender } from './grading/grade-sender';
 import { toolUrls } from './lti/provider';
 import { ConfigError, loadConfig, type AppConfig } from './platform/config';
 import { EmbeddedDatabaseError } from './platform/database/ferretdb-launcher';
+import { createShutdown } from './platform/graceful-shutdown';
+import { createDrainableServer } from './platform/http-drain';
 import { createLogger } from './platform/logger';
 
 function loadConfigOrExit(): AppConfig {
@@ -27,9 +28,11 @@ async function main(): Promise<void> {
   for (const listener of process.listeners('SIGINT')) if (!signalsBefore.has(listener)) process.off('SIGINT', listener);
 
   // Grades recorded in the outbox reach the LMS from here, with retries; several processes may run it.
-  const gradeSender = startGradeSender({ logger });
+  // Its send timeout is validated to end within the shutdown limit (config.ts).
+  const gradeSender = startGradeSender({ logger, timeoutMs: config.grading.sendTimeoutMs });
 
-  const server = http.createServer(fieldbook.app);
+  const web = createDrainableServer(fieldbook.app);
+  const { server } = web;
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     // A busy port or a HOST this machine does not have: say which setting to change, then exit.
@@ -54,26 +57,17 @@ async function main(): Promise<void> {
   ].filter((l) => l !== '');
   process.stdout.write(`\n${banner.join('\n')}\n\n`);
 
-  let isStopping = false;
-  const shutdown = async (signal: string) => {
-    if (isStopping) return;
-    isStopping = true;
-    fieldbook.lifecycle.isShuttingDown = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    force.unref();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await closed;
-    // The sender's in-flight send finishes (or times out) while the database is still there.
-    await gradeSender.stop();
-    await fieldbook.database.stop();
-    logger.info('shutdown complete');
-    process.exit(0);
-  };
+  const shutdown = createShutdown({
+    listener: web,
+    workers: [
+      { name: 'grade sender', stop: () => gradeSender.stop() },
+    ],
+    closeDatabase: () => fieldbook.database.stop(),
+    timeoutMs: config.shutdownTimeoutMs,
+    logger,
+    onStart: () => (fieldbook.lifecycle.isShuttingDown = true),
+    exit: (code) => process.exit(code),
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

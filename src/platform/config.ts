@@ -11,6 +11,9 @@ import { PROJECT_ROOT } from './paths';
 
 const DEV_ENCRYPTION_KEY = 'development-only-encryption-key-change-me';
 
+/** Of the shutdown limit, what is kept for closing the database after requests and grade sends. */
+export const SHUTDOWN_RESERVE_MS = 1000;
+
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
@@ -74,7 +77,14 @@ const configSchema = z
         perCoursePerDay: z.coerce.number().int().min(0).max(100_000).default(200),
       })
       .default({}),
-    shutdownTimeoutMs: z.coerce.number().int().min(100).max(120000),
+    /** From SIGTERM to exit: requests in flight finish, the grade sender stops, the database closes. */
+    shutdownTimeoutMs: z.coerce.number().int().min(1000).max(120000),
+    grading: z
+      .object({
+        /** Per grade sent to an LMS (token request + score POST); below the shutdown limit, see below. */
+        sendTimeoutMs: z.coerce.number().int().min(500).max(60_000).default(10_000),
+      })
+      .default({}),
     /**
      * Compile each template once and keep it (express's 'view cache'). Unset: on in production only,
      * so development picks up template edits without a restart. VIEW_CACHE=true for measurements.
@@ -82,6 +92,15 @@ const configSchema = z
     viewCache: booleanish.optional(),
   })
   .superRefine((c, ctx) => {
+    // A send in flight when SIGTERM comes must be able to finish (or time out) and leave time to
+    // close the database, or every shutdown during a slow LMS answer ends in a forced exit.
+    if (c.grading.sendTimeoutMs + SHUTDOWN_RESERVE_MS > c.shutdownTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grading', 'sendTimeoutMs'],
+        message: `must be at least ${SHUTDOWN_RESERVE_MS} ms below SHUTDOWN_TIMEOUT_MS (${c.shutdownTimeoutMs}), so that a grade send in flight at shutdown can finish before the process has to exit`,
+      });
+    }
     if (c.env !== 'production') return;
     if (c.sandbox.enabled) {
       ctx.addIssue({ code: 'custom', path: ['sandbox', 'enabled'], message: 'the Sandbox LMS is for development and tests only; it cannot be enabled in production' });
@@ -154,6 +173,7 @@ export const ENV_VARIABLES: Record<string, string[]> = {
   MENTOR_INVITES_PER_CANDIDATE_DAY: ['mentorInvites', 'perCandidatePerDay'],
   MENTOR_INVITES_PER_COURSE_DAY: ['mentorInvites', 'perCoursePerDay'],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
+  GRADE_SEND_TIMEOUT_MS: ['grading', 'sendTimeoutMs'],
   VIEW_CACHE: ['viewCache'],
 };
 
