@@ -15,6 +15,7 @@ import { createErrorHandler, notFoundHandler } from './platform/error-handler';
 import { createHealthRouter } from './platform/health.routes';
 import type { Logger } from './platform/logger';
 import type { Mailer } from './platform/mailer';
+import { inputHygiene, refuseUnreadBodies } from './platform/input-hygiene';
 import { rejectOperatorKeys } from './platform/operator-keys';
 import { installViews } from './platform/views';
 import { createSandboxRouter } from './sandbox/sandbox.routes';
@@ -85,8 +86,10 @@ export function createApp(deps: AppDeps): Express {
       strictTransportSecurity: config.env === 'production',
     }),
   );
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  // Flat forms (extended: false); more than 1,000 fields is refused with 413 (error-handler.ts).
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 1000 }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(inputHygiene);
   app.use(rejectOperatorKeys);
 
   app.use('/static/vendor/bootstrap', express.static(path.join(PROJECT_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d' }));
@@ -99,6 +102,8 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.use(`${LTI_MOUNT}/register`, createDynamicRegistrationRouter({ config, logger }));
+  // ltijs would parse other body types again (input-hygiene.ts); only what we read goes on.
+  app.use(LTI_MOUNT, refuseUnreadBodies);
   // Pages under /lti may only be framed by registered platforms (and LTI_FRAME_ANCESTORS).
   app.use(LTI_MOUNT, restrictFrameAncestors({ config, logger }));
   // Our own login/launch validation runs first; ltijs only sees requests it passed.

@@ -1,5 +1,7 @@
 import { startFieldbook } from './bootstrap';
 import { startGradeSender } from './grading/grade-sender';
+import { allJobs } from './jobs/jobs';
+import { startScheduler } from './jobs/scheduler';
 import { toolUrls } from './lti/provider';
 import { ConfigError, loadConfig, type AppConfig } from './platform/config';
 import { EmbeddedDatabaseError } from './platform/database/ferretdb-launcher';
@@ -22,6 +24,9 @@ function loadConfigOrExit(): AppConfig {
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config);
+  // A promise some library forgot to handle must not take every request in flight down with it
+  // (Node's default is to exit); it is logged, with its stack, and the process keeps serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   const signalsBefore = new Set(process.listeners('SIGINT'));
   const fieldbook = await startFieldbook(config, logger);
   // ltijs installs its own SIGINT handler that exits at once; shutdown is ours.
@@ -30,6 +35,8 @@ async function main(): Promise<void> {
   // Grades recorded in the outbox reach the LMS from here, with retries; several processes may run it.
   // Its send timeout is validated to end within the shutdown limit (config.ts).
   const gradeSender = startGradeSender({ logger, timeoutMs: config.grading.sendTimeoutMs });
+  // Reconciliation (and, later, reminders): each job run claimed once in the database across instances.
+  const scheduler = startScheduler({ logger, jobs: allJobs() });
 
   const web = createDrainableServer(fieldbook.app);
   const { server } = web;
@@ -61,6 +68,7 @@ async function main(): Promise<void> {
     listener: web,
     workers: [
       { name: 'grade sender', stop: () => gradeSender.stop() },
+      { name: 'scheduler', stop: () => scheduler.stop() },
     ],
     closeDatabase: () => fieldbook.database.stop(),
     timeoutMs: config.shutdownTimeoutMs,

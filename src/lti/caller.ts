@@ -66,5 +66,5 @@ export function requireRole(caller: Caller, allowed: FieldbookRole[]): void {
 }
 
 export function ltikOf(req: Request, res: Response): string {
-  return (res.locals.ltik as string | undefined) ?? String(req.query.ltik ?? '');
+  return (res.locals.ltik as string | undefined) ?? (typeof req.query.ltik === 'string' ? req.query.ltik : '');
 }

@@ -7,6 +7,7 @@ import { listGradeSync } from '../grading/outbox.service';
 import { describePlatformError, fetchRoster } from '../grading/score.service';
 import type { NrpsMember } from './ltijs';
 import { presentLaunch, presentRoster } from './launch.presenter';
+import { typedText } from '../platform/validate';
 
 export async function renderActivityPage(res: Response, request: ActivityRequest, extra: Record<string, unknown> = {}, knownMembers?: NrpsMember[]): Promise<void> {
   const { caller, activity, token } = request;
@@ -35,5 +36,12 @@ export async function renderActivityPage(res: Response, request: ActivityRequest
     gradeSync,
     section,
     ...extra,
+    ...(extra.scoreValues ? { scoreValues: typedValues(extra.scoreValues, ['userId', 'scoreGiven', 'comment']) } : {}),
   });
+}
+
+/** The grading form as typed — on a 400 that is the request body as posted, so text only. */
+function typedValues(values: unknown, fields: string[]): Record<string, string> {
+  const source = (values && typeof values === 'object' ? values : {}) as Record<string, unknown>;
+  return Object.fromEntries(fields.map((f) => [f, typedText(source[f])]));
 }

@@ -12,7 +12,7 @@ import { ACTIVITY_KINDS, findKind } from '../activities/registry';
 import { releaseGradesWaitingForLineItem } from '../grading/activity-grade';
 import { wrap } from '../platform/async-handler';
 import { badRequest, conflict, unauthorized } from '../platform/errors';
-import { formNumber, parseForm, type FieldErrors } from '../platform/validate';
+import { formNumber, parseForm, typedText, type FieldErrors } from '../platform/validate';
 import { activityRoute } from './activity-pipeline';
 import { callerFromToken, ltikOf, requireCaller, requireRole, type Caller } from './caller';
 import { renderActivityPage } from './launch.page';
@@ -33,11 +33,12 @@ const deepLinkSchema = z.object({
   ),
 });
 
+/** The picker with what was typed kept; `values` may be the request body as posted (text only is shown). */
 function pickerModel(ltik: string, values: Record<string, unknown>, errors: FieldErrors) {
   return {
     title: 'Add a Fieldbook activity',
     ltik,
-    values,
+    values: { title: typedText(values.title), pointsPossible: typedText(values.pointsPossible) },
     errors,
     kinds: ACTIVITY_KINDS.map((k) => ({
       type: k.type,

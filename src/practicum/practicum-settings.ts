@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { calendarDate, optionalFormNumber, yearsFromToday } from '../platform/validate';
 import frameworks from './standards-frameworks.json';
+import type { Term } from './progress.service';
 import {
   ACTIVITY_CATEGORIES,
   DEFAULT_RULE_PACK,
@@ -17,7 +19,13 @@ import {
 const categoryIds = Object.keys(ACTIVITY_CATEGORIES) as [ActivityCategory, ...ActivityCategory[]];
 const bandIds = Object.keys(GRADE_BANDS) as [GradeBand, ...GradeBand[]];
 const populationIds = Object.keys(POPULATIONS) as [Population, ...Population[]];
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date (YYYY-MM-DD).').refine((v) => !Number.isNaN(Date.parse(v)), 'Use a real date.');
+/**
+ * Term dates as stored: only the format is checked on read, so an activity stored before dates were
+ * checked keeps its settings (a failed read falls back to every default, not just the term).
+ */
+const storedDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** Term dates as typed: real days; a term is set up ahead of time and may run a year, hence +2 years. */
+export const termDate = calendarDate({ min: '1990-01-01', max: yearsFromToday(2) });
 
 export const GRADING_MODES = { completion: 'Completion (computed from approved hours)', 'faculty-score': 'Faculty score' } as const;
 
@@ -39,8 +47,8 @@ export const practicumSettingsSchema = z.object({
     populations: z.array(z.enum(populationIds)),
   }),
   frameworkId: z.enum(FRAMEWORK_IDS),
-  termStart: isoDate.nullable(),
-  termEnd: isoDate.nullable(),
+  termStart: storedDate.nullable(),
+  termEnd: storedDate.nullable(),
   gradingMode: z.enum(['completion', 'faculty-score']),
   // Activities placed before the setting existed keep their settings and show partial points.
   partialCredit: z.enum(partialCreditIds).default('show'),
@@ -62,6 +70,11 @@ export function defaultSettings(packId: string = DEFAULT_RULE_PACK): PracticumSe
   };
 }
 
+/** The activity's term as progress and the submit check read it (either end may be open). */
+export function termOf(settings: PracticumSettings): Term {
+  return { start: settings.termStart, end: settings.termEnd };
+}
+
 /** Settings of a stored activity; activities placed before settings existed get the defaults. */
 export function readSettings(stored: unknown): PracticumSettings {
   const parsed = practicumSettingsSchema.safeParse(stored);
@@ -69,7 +82,7 @@ export function readSettings(stored: unknown): PracticumSettings {
 }
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optionalNumber = (message: string) => z.preprocess(blankToUndefined, z.coerce.number({ invalid_type_error: message }).min(0, 'Cannot be negative.').max(5000, 'At most 5,000.').optional());
+const optionalNumber = (message: string) => optionalFormNumber(message, (n) => n.min(0, 'Cannot be negative.').max(5000, 'At most 5,000.'));
 const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
 
 /**
@@ -80,12 +93,12 @@ export const practicumSettingsFormSchema = z
   .object({
     rulePackId: z.preprocess(blankToUndefined, z.enum(RULE_PACK_IDS, { errorMap: () => ({ message: 'Choose a rule pack.' }) }).default(DEFAULT_RULE_PACK)),
     requiredHours: optionalNumber('Required hours must be a number.'),
-    minDistinctSites: z.preprocess(blankToUndefined, z.coerce.number({ invalid_type_error: 'Enter a whole number.' }).int('Enter a whole number.').min(0, 'Cannot be negative.').max(50, 'At most 50.').optional()),
+    minDistinctSites: optionalFormNumber('Enter a whole number.', (n) => n.int('Enter a whole number.').min(0, 'Cannot be negative.').max(50, 'At most 50.')),
     gradeBands: list(z.enum(bandIds, { errorMap: () => ({ message: 'Unknown grade band.' }) })),
     populations: list(z.enum(populationIds, { errorMap: () => ({ message: 'Unknown population.' }) })),
     frameworkId: z.preprocess(blankToUndefined, z.enum(FRAMEWORK_IDS, { errorMap: () => ({ message: 'Choose a standards framework.' }) }).optional()),
-    termStart: z.preprocess(blankToUndefined, isoDate.optional()),
-    termEnd: z.preprocess(blankToUndefined, isoDate.optional()),
+    termStart: z.preprocess(blankToUndefined, termDate.optional()),
+    termEnd: z.preprocess(blankToUndefined, termDate.optional()),
     gradingMode: z.preprocess(blankToUndefined, z.enum(['completion', 'faculty-score'], { errorMap: () => ({ message: 'Choose how the activity is graded.' }) }).default('completion')),
     partialCredit: z.preprocess(blankToUndefined, z.enum(partialCreditIds, { errorMap: () => ({ message: 'Choose how the grade shows before completion.' }) }).default('show')),
     ...Object.fromEntries(categoryIds.map((c) => [`min_${c}`, optionalNumber('Minimum hours must be a number.')])),

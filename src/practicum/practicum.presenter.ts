@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 /** Whitelisted view models for the practicum templates (no raw documents reach a view). */
-import type { FieldErrors } from '../platform/validate';
+import { typedList, typedText, type FieldErrors } from '../platform/validate';
 import type { PracticumEntry } from './practicum-entry.model';
 import type { PracticumProgress } from './practicum-progress.model';
 import { frameworkElements, type PracticumSettings } from './practicum-settings';
@@ -83,18 +83,22 @@ export function presentProgress(summary: ProgressSummary, rules: RulePack, entry
   };
 }
 
+const TEXT_FIELDS = ['entryId', 'version', 'date', 'hours', 'siteName', 'siteDistrict', 'description', 'reflection', 'mentorName', 'mentorEmail'] as const;
+
 /** The entry form with what was typed (or the entry being edited) selected. */
 export function presentEntryForm(settings: PracticumSettings, values: Record<string, unknown>, errors: FieldErrors, sites: { _id: unknown; name: string; district?: string | null }[]) {
-  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
-  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
-  const pops = list(values.populations);
-  const stds = list(values.standards);
+  // `values` may be a request body as posted (a failed form keeps what was typed): text only.
+  const pops = typedList(values.populations);
+  const stds = typedList(values.standards);
   return {
-    values: { entryId: str(values.entryId), version: str(values.version), formToken: /^[A-Za-z0-9_-]{16,64}$/.test(str(values.formToken)) ? str(values.formToken) : randomBytes(16).toString('base64url'), date: str(values.date), hours: str(values.hours), siteName: str(values.siteName), siteDistrict: str(values.siteDistrict), description: str(values.description), reflection: str(values.reflection), mentorName: str(values.mentorName), mentorEmail: str(values.mentorEmail) },
+    values: {
+      ...Object.fromEntries(TEXT_FIELDS.map((f) => [f, typedText(values[f])])),
+      formToken: /^[A-Za-z0-9_-]{16,64}$/.test(typedText(values.formToken)) ? typedText(values.formToken) : randomBytes(16).toString('base64url'),
+    },
     errors,
     hasErrors: Object.keys(errors).length > 0,
     isEditing: Boolean(values.entryId),
-    sites: sites.map((s) => ({ id: String(s._id), label: [s.name, s.district].filter(Boolean).join(', '), selected: String(s._id) === str(values.siteId) })),
+    sites: sites.map((s) => ({ id: String(s._id), label: [s.name, s.district].filter(Boolean).join(', '), selected: String(s._id) === typedText(values.siteId) })),
     gradeBands: Object.entries(GRADE_BANDS).map(([value, label]) => ({ value, label, selected: value === values.gradeBand })),
     populations: Object.entries(POPULATIONS).map(([value, label]) => ({ value, label, checked: pops.includes(value) })),
     categories: Object.entries(ACTIVITY_CATEGORIES).map(([value, label]) => ({ value, label, selected: value === values.category })),

@@ -14,6 +14,7 @@ import { PracticumEntryModel } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { findMentorAssignment, nameMentor } from './practicum-mentors.service';
 import { listCourseMembers } from '../courses/course-membership.service';
+import { readSettings, termOf } from './practicum-settings';
 import { buildPracticumPage, loadEntryWithTrail, todayIso, type PageOptions } from './practicum.page';
 import { actorRoleFor, viewFor } from './practicum.policy';
 import { batchSchema, entryFormSchema, mentorFormSchema, mentorResendSchema, missingForSubmit, parseBatch, queueFilterSchema, returnSchema } from './practicum.schemas';
@@ -115,11 +116,15 @@ export function createPracticumRouter(deps: KindDeps): Router {
           const missing = missingForSubmit(
             { date: form.date ?? null, minutes: form.hours ? Math.round(form.hours * 60) : 0, site: { name: form.siteName || (form.siteId ? 'site' : ''), gradeBand: form.gradeBand ?? null }, category: form.category ?? null, standards: form.standards, description: form.description },
             ctx.today,
+            termOf(readSettings(activity.settings)),
           );
           if (Object.keys(missing).length) {
             await render(res, request, { form: { values: req.body, errors: missing }, flash: { tone: 'danger', text: 'Nothing was saved yet: complete the fields marked below to submit, or save a draft.' } }, 400);
             return;
           }
+          const created = await saveDraft(ctx, form, { submit: true });
+          await render(res, request, { savedEntryId: String(created._id), flash: { tone: 'success', text: 'Entry saved and submitted for review.' } });
+          return;
         }
         const entry = await saveDraft(ctx, form);
         if (form.intent === 'submit') {

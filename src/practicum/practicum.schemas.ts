@@ -1,10 +1,16 @@
 import { z } from 'zod';
-import type { FieldErrors } from '../platform/validate';
+import { calendarDate, optionalFormNumber, yearsFromToday, type FieldErrors } from '../platform/validate';
+import type { Term } from './progress.service';
 import { ACTIVITY_CATEGORIES, GRADE_BANDS, POPULATIONS } from './rule-packs';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'Unknown entry.');
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+/**
+ * Entry dates: no program logged hours before 1990; a draft may be planned up to a year ahead
+ * (submitting still refuses a future date: missingForSubmit).
+ */
+export const entryDate = calendarDate({ min: '1990-01-01', max: yearsFromToday(1) });
 const text = (max: number, name: string) => z.string().trim().max(max, `Keep the ${name} under ${max.toLocaleString('en-US')} characters.`).optional().default('');
 
 /**
@@ -13,12 +19,12 @@ const text = (max: number, name: string) => z.string().trim().max(max, `Keep the
  */
 export const entryFormSchema = z.object({
   entryId: z.preprocess(blank, objectId.optional()),
-  version: z.preprocess(blank, z.coerce.number().int().min(1).optional()),
+  version: optionalFormNumber('Reload the page and try again.', (n) => n.int().min(1)),
   intent: z.enum(['draft', 'submit']).default('draft'),
   /** Random per rendered form: a form sent twice (browser Back, a double click) makes one entry. */
   formToken: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'Reload the page and try again.').optional()),
-  date: z.preprocess(blank, z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date (YYYY-MM-DD).').refine((v) => !Number.isNaN(Date.parse(v)), 'Use a real date.').optional()),
-  hours: z.preprocess(blank, z.coerce.number({ invalid_type_error: 'Hours must be a number, e.g. 1.5.' }).min(0, 'Hours cannot be negative.').max(24, 'At most 24 hours in one entry.').optional()),
+  date: z.preprocess(blank, entryDate.optional()),
+  hours: optionalFormNumber('Hours must be a number, e.g. 1.5.', (n) => n.min(0, 'Hours cannot be negative.').max(24, 'At most 24 hours in one entry.')),
   siteId: z.preprocess(blank, z.string().regex(/^[a-f0-9]{24}$/, 'Unknown site.').optional()),
   siteName: text(200, 'site name'),
   siteDistrict: text(200, 'district'),
@@ -33,11 +39,22 @@ export const entryFormSchema = z.object({
 });
 export type EntryForm = z.infer<typeof entryFormSchema>;
 
-/** What an entry still lacks before it can be submitted (per-field messages). */
-export function missingForSubmit(entry: { date: string | null; minutes: number; site: { name: string; gradeBand: string | null }; category: string | null; standards: string[]; description: string }, today: string): FieldErrors {
+/**
+ * What an entry still lacks before it can be submitted (per-field messages). With the activity's
+ * term, a date outside it is refused here, where it can still be corrected, rather than only shown
+ * later as hours that do not count.
+ */
+export function missingForSubmit(
+  entry: { date: string | null; minutes: number; site: { name: string; gradeBand: string | null }; category: string | null; standards: string[]; description: string },
+  today: string,
+  term: Term | null = null,
+): FieldErrors {
   const errors: FieldErrors = {};
   if (!entry.date) errors.date = 'Add the date.';
   else if (entry.date > today) errors.date = 'The date is in the future.';
+  else if (term && ((term.start && entry.date < term.start) || (term.end && entry.date > term.end))) {
+    errors.date = `The date is outside the term (${term.start ?? '…'} to ${term.end ?? '…'}).`;
+  }
   if (!(entry.minutes > 0)) errors.hours = 'Add how long you worked.';
   if (!entry.site.name.trim()) errors.siteName = 'Add the site.';
   if (!entry.site.gradeBand) errors.gradeBand = 'Choose the level.';

@@ -12,7 +12,7 @@ import { conflict, isDuplicateKeyError, notFound } from '../platform/errors';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumEntryModel, type EntryStatus, type PracticumEntry } from './practicum-entry.model';
 import type { PracticumGradeChange } from './practicum-grade';
-import { effectiveRules, readSettings } from './practicum-settings';
+import { effectiveRules, readSettings, termOf } from './practicum-settings';
 import { authorizeEntry, type PracticumActor } from './practicum.policy';
 import { missingForSubmit, type EntryForm } from './practicum.schemas';
 import { allowedFrom, type ActorRole, type TransitionAction } from './practicum.transitions';
@@ -182,7 +182,7 @@ export async function transitionEntries(ctx: PracticumContext, action: Exclude<T
       continue;
     }
     if (action === 'submit') {
-      const missing = missingForSubmit({ ...before, date: before.date ?? null, category: before.category ?? null, site: { name: before.site?.name ?? '', gradeBand: before.site?.gradeBand ?? null } }, ctx.today);
+      const missing = missingForSubmit({ ...before, date: before.date ?? null, category: before.category ?? null, site: { name: before.site?.name ?? '', gradeBand: before.site?.gradeBand ?? null } }, ctx.today, termOf(readSettings(ctx.activity.settings)));
       if (Object.keys(missing).length) {
         result.failed.push({ id: item.id, reason: 'incomplete', message: 'Complete the entry before submitting it.', fields: missing });
         continue;

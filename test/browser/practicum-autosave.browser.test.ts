@@ -57,7 +57,10 @@ describe('browser: practicum entry autosave', function () {
     const all = await entriesOfCandidate();
     expect(all).to.have.length(1);
     expect(all[0]).to.include({ reflection: 'Arrival routines set the tone for the day.', status: 'draft' });
-    expect(await view.locator('input[name="version"]').inputValue()).to.equal(String(all[0].version));
+    // The server writes before its answer reaches the page: wait for the page to take the new version.
+    const version = view.locator('input[name="version"]');
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await version.inputValue()) !== String(all[0].version); ) await page.waitForTimeout(100);
+    expect(await version.inputValue()).to.equal(String(all[0].version));
     await expectAccessible(view, 'entry form after an autosave');
   });
 

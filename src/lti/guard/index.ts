@@ -8,6 +8,7 @@ import { createLoginGuard } from './login.guard';
 import { KeyResolver, type KeyResolverOptions } from './platform-keys';
 import { createStorageConfirm, partitionedCookies, STORAGE_CONFIRM_ROUTE } from './platform-storage';
 import { rateLimit } from './rate-limit';
+import { refuseUnusableState } from './state-field';
 
 /**
  * Fieldbook's own login and launch validation, mounted at the LTI prefix in front of
@@ -19,6 +20,8 @@ export function createLtiGuard(deps: { config: AppConfig; logger: Logger; keys?:
   const router = express.Router();
   // Same secret as ltijs, so the guard can read ltijs's signed state<STATE> cookie.
   router.use(cookieParser(config.lti.encryptionKey));
+  // Before anything reaches ltijs: a state it cannot name a cookie after hangs the request there.
+  router.use(refuseUnusableState);
   // Secure cookies get Partitioned (CHIPS); confirmed storage launches get SameSite=None; Secure; Partitioned.
   router.use(partitionedCookies());
   router.all(LTI_ROUTES.login, rateLimit(config.lti.rateLimitPerMinute), createLoginGuard({ config, logger }));
