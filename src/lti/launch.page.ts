@@ -2,7 +2,8 @@
 import type { Response } from 'express';
 import type { ActivityRequest } from '../activities/activity-kind';
 import { findKind } from '../activities/registry';
-import { presentGradeSyncRow } from '../grading/grade-sync.presenter';
+import { formatInstant, presentGradeSyncRow } from '../grading/grade-sync.presenter';
+import { listGradeRepairs } from '../grading/grade-repair';
 import { listGradeSync } from '../grading/outbox.service';
 import { describePlatformError, fetchRoster } from '../grading/score.service';
 import type { NrpsMember } from './ltijs';
@@ -24,7 +25,14 @@ export async function renderActivityPage(res: Response, request: ActivityRequest
       rosterError = describePlatformError(err).reason;
     }
   }
-  const gradeSync = isFaculty ? (await listGradeSync(String(activity._id))).map(presentGradeSyncRow) : null;
+  let gradeSync = null;
+  if (isFaculty) {
+    const [rows, repairs] = await Promise.all([listGradeSync(String(activity._id)), listGradeRepairs(String(activity._id))]);
+    gradeSync = rows.map((row) => {
+      const repair = repairs.get(row.userSub);
+      return { ...presentGradeSyncRow(row), repair: repair ? { what: repair.what, at: formatInstant(repair.at), count: repair.count } : null };
+    });
+  }
   const section = kind ? await kind.launchPage(request) : null;
   res.render('lti/launch', {
     ...presentLaunch(request.caller, activity, kind?.label),

@@ -7,6 +7,7 @@
 import { ActivityModel, type Activity } from '../activities/activity.model';
 import { recordActivityGrade } from '../grading/activity-grade';
 import { getGradeSync } from '../grading/outbox.service';
+import { recordGradeRepair } from '../grading/grade-repair';
 import { withTransientRetry } from '../platform/transient';
 import { gradeChangeFor, scoreToShow, type PracticumGradeChange } from './practicum-grade';
 import { PracticumProgressModel } from './practicum-progress.model';
@@ -87,7 +88,15 @@ export async function reconcilePracticumGrades(today: string): Promise<number> {
     const activity = activities.get(activityId);
     if (!activity) continue;
     const change = await settleCandidate({ activity, candidateSub: doc.candidateSub, candidateName: doc.candidateName ?? '', entryIds: [], isApprovalChange: true, today });
-    if (change) repaired += 1;
+    if (change) {
+      repaired += 1;
+      // Shown to faculty beside the grade: a repair they did not ask for must not go unseen.
+      await recordGradeRepair({
+        activityId,
+        userSub: doc.candidateSub,
+        what: sync ? 'The gradebook was waiting for a newer grade than Fieldbook had queued; Fieldbook’s regular check queued it again.' : 'This grade had not been queued for the gradebook; Fieldbook’s regular check queued it.',
+      });
+    }
   }
   return repaired;
 }

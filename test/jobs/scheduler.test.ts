@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { GradeRepairModel } from '../../src/grading/grade-repair';
 import { GradeOutboxModel, gradeSyncId } from '../../src/grading/outbox.model';
 import { JobRunModel, jobRunId, runJobSlot, type Job } from '../../src/jobs/scheduler';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
@@ -79,5 +80,14 @@ describe('reconciliation: derived records that disagree with their sources are r
     await GradeOutboxModel.deleteOne({ _id: outboxId });
     expect(await reconcilePracticumGrades('2026-12-02')).to.be.at.least(1);
     expect(await GradeOutboxModel.findOne({ _id: outboxId }).lean()).to.include({ scoreGiven: 50, state: 'pending' });
+
+    // Faculty see the repair beside the candidate's grade; the candidate's own page does not list grade sync.
+    const facultyPage = (await open(course.faculty, course.placement)).text;
+    const row = facultyPage.slice(facultyPage.indexOf(`data-user="${course.candidateA.sub}"`));
+    expect(row.slice(0, row.indexOf('</tr>'))).to.match(/data-testid="grade-repair">Repaired \d{4}-\d\d-\d\d [\d:]+ UTC: This grade had not been queued for the gradebook/);
+    expect((await open(course.candidateA, course.placement)).text).not.to.include('grade-repair');
+    // Nothing left to repair for this candidate: the next run leaves the note as it was.
+    await reconcilePracticumGrades('2026-12-02');
+    expect(await GradeRepairModel.findOne({ _id: outboxId }).lean()).to.include({ count: 1, userSub: course.candidateA.sub });
   });
 });
