@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     `  LTI login URL:      ${urls.login}`,
     `  LTI launch URL:     ${urls.launch}`,
     `  JWKS URL:           ${urls.keys}`,
-    `  Registration URL:   ${urls.register}`,
+    `  Registration:       npm run platform:invite -- --label <text>  (a one-time dynamic registration link)`,
     `  Database:           ${fieldbook.database.isEmbedded ? `embedded FerretDB (data in ${config.dataDir})` : 'MONGODB_URI'}`,
     '',
   ].filter((l) => l !== '');

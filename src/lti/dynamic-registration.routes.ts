@@ -8,15 +8,27 @@ import { performDynamicRegistration, registrationQuerySchema } from './dynamic-r
 const CLOSE_SCRIPT = '/static/lti/dynreg-close.js';
 
 /**
- * GET /lti/register?openid_configuration=…&registration_token=… — the URL an LMS admin gives the
- * platform for LTI Dynamic Registration. Mounted in front of ltijs (no ltik needed). Answers with a
- * page, shown in the platform's registration window, that tells the platform to close it.
+ * GET /lti/register/<invite>?openid_configuration=…&registration_token=… — the one-time link an
+ * administrator created (npm run platform:invite) and gave the LMS for LTI Dynamic Registration;
+ * the LMS appends its two parameters. Without a valid invite the request is refused before anything
+ * is fetched or generated. Mounted in front of ltijs (no ltik needed). Answers with a page, shown in
+ * the platform's registration window, that tells the platform to close it.
  */
 export function createDynamicRegistrationRouter(deps: { config: AppConfig; logger: Logger }): Router {
   const router = express.Router();
   const querySchema = registrationQuerySchema(allowHttpFor(deps.config));
 
-  router.get('/', async (req, res) => {
+  router.get('/', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(403).render('lti/dynamic-registration-error', {
+      title: 'Registration link needed',
+      message:
+        'Fieldbook registers an LMS only from a one-time registration link. Ask a Fieldbook administrator to create one (npm run platform:invite) and give that link to the LMS instead of this address.',
+      error: 'dynreg_invite_required',
+    });
+  });
+
+  router.get('/:invite', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const query = querySchema.safeParse(req.query);
     if (!query.success) {
@@ -29,7 +41,7 @@ export function createDynamicRegistrationRouter(deps: { config: AppConfig; logge
     }
     try {
       const result = await performDynamicRegistration(
-        { openidConfiguration: query.data.openid_configuration, registrationToken: query.data.registration_token },
+        { invite: req.params.invite, openidConfiguration: query.data.openid_configuration, registrationToken: query.data.registration_token },
         deps,
       );
       res.render('lti/dynamic-registration', {
@@ -45,6 +57,8 @@ export function createDynamicRegistrationRouter(deps: { config: AppConfig; logge
       const known = err instanceof AppError && err.isExpected;
       if (!known) deps.logger.error({ err }, 'dynamic registration failed unexpectedly');
       const status = err instanceof AppError ? err.status : 500;
+      const retryAfter = err instanceof AppError ? err.details?.retryAfterSeconds : undefined;
+      if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
       res.status(status).render('lti/dynamic-registration-error', {
         title: 'Registration failed',
         message: known ? err.message : 'Fieldbook could not complete the registration because of an error on our side. Nothing was registered; please try again.',

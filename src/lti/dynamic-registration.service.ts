@@ -5,6 +5,7 @@ import type { Logger } from '../platform/logger';
 import { lti } from './ltijs';
 import { allowHttpFor, registerPlatform, type PlatformSummary } from './platform-registry';
 import { toolUrls } from './provider';
+import { claimRegistrationInvite } from './registration/registration-invite.service';
 
 export { DynamicRegistrationError } from './dynamic-registration.http';
 
@@ -207,11 +208,30 @@ export interface DynamicRegistrationResult {
 }
 
 /**
- * Reads the platform configuration (with the registration token), registers Fieldbook there and
- * records the platform (active) with the deployment the platform returned. Nothing is stored unless
- * every step succeeded; an already registered (issuer, client_id) is never overwritten.
+ * Takes the administrator's one-time invite first (nothing is fetched and no key is generated
+ * without one), then reads the platform configuration (with the registration token), registers
+ * Fieldbook there and records the platform (active) with the deployment the platform returned.
+ * Nothing is stored unless every step succeeded; an already registered (issuer, client_id) is never
+ * overwritten. A registration that fails gives the invite back, so the administrator can retry.
  */
 export async function performDynamicRegistration(
+  params: { invite: string | undefined; openidConfiguration: string; registrationToken?: string },
+  deps: { config: AppConfig; logger: Logger },
+): Promise<DynamicRegistrationResult> {
+  const invite = await claimRegistrationInvite(params.invite);
+  let result: DynamicRegistrationResult;
+  try {
+    result = await registerWithPlatform(params, deps);
+  } catch (err) {
+    await invite.release().catch((releaseErr: unknown) => deps.logger.warn({ err: releaseErr }, 'dynamic registration: the invite could not be given back'));
+    throw err;
+  }
+  await invite.complete({ issuer: result.platform.issuer, clientId: result.platform.clientId });
+  deps.logger.info({ issuer: result.platform.issuer, clientId: result.platform.clientId, invite: invite.label }, 'registration invite used');
+  return result;
+}
+
+async function registerWithPlatform(
   params: { openidConfiguration: string; registrationToken?: string },
   deps: { config: AppConfig; logger: Logger },
 ): Promise<DynamicRegistrationResult> {

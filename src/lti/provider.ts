@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { AppConfig } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { installVerifiedPlatformLookup } from './guard/verified-platform';
+import { installKeyGeneration } from './keys/key-generation';
 import { lti } from './ltijs';
 
 export const LTI_MOUNT = '/lti';
@@ -25,6 +26,7 @@ let isSetUp = false;
  */
 export async function setupLti(config: AppConfig, logger: Logger, databaseUri: string): Promise<void> {
   if (isSetUp) return;
+  installKeyGeneration();
   lti.setup(
     config.lti.encryptionKey,
     { url: databaseUri },

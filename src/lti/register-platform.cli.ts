@@ -135,7 +135,7 @@ function toolSummary(config: AppConfig): string {
     `  OIDC login / initiation URL:  ${urls.login}`,
     `  target link / redirect URI:   ${urls.launch}`,
     `  public keyset (JWKS) URL:     ${urls.keys}`,
-    `  dynamic registration URL:     ${urls.register}`,
+    `  dynamic registration:         npm run platform:invite -- --label <text>  (prints a one-time URL)`,
   ].join('\n');
 }
 

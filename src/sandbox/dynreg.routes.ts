@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { Schema } from 'mongoose';
 import { z } from 'zod';
 import { PLATFORM_CONFIGURATION_CLAIM, TOOL_CONFIGURATION_CLAIM, TOOL_SCOPES } from '../lti/dynamic-registration.service';
-import { toolUrls } from '../lti/provider';
+import { createRegistrationInvite } from '../lti/registration/registration-invite.service';
 import { defineModel } from './model.util';
 import { sandboxIdentity } from './sandbox.identity';
 import type { SandboxDeps } from './sandbox.types';
@@ -134,14 +134,19 @@ export function sandboxOpenIdConfiguration(config: SandboxDeps['config']): Recor
   };
 }
 
-/** Starts a registration: a one-time token and the tool URL an LMS admin would paste. */
+/**
+ * Starts a registration: a one-time token and the tool URL an LMS admin would paste. In the
+ * Sandbox the same person is Fieldbook's administrator too, so it also creates the tool's
+ * one-time registration link (what npm run platform:invite does) and opens that.
+ */
 export async function startSandboxDynamicRegistration(config: SandboxDeps['config']) {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
+  const invite = await createRegistrationInvite(config, { label: 'Sandbox LMS', lifetimeMs: TOKEN_LIFETIME_MS }, now);
   await DynRegToken.create({ tokenHash: hashToken(token), createdAt: now, expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS), usedAt: null });
   const openidConfigurationUrl = `${sandboxIdentity(config).issuer}/dynreg/openid-configuration`;
   const query = new URLSearchParams({ openid_configuration: openidConfigurationUrl, registration_token: token });
-  return { registrationToken: token, openidConfigurationUrl, registrationUrl: `${toolUrls(config).register}?${query.toString()}`, expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS) };
+  return { registrationToken: token, openidConfigurationUrl, toolRegistrationUrl: invite.url, registrationUrl: `${invite.url}?${query.toString()}`, expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS) };
 }
 
 /** Mounted inside the Sandbox router: /sandbox/dynreg/… */

@@ -7,6 +7,9 @@ import { DeploymentModel } from '../../src/lti/deployment.model';
 import { PLATFORM_CONFIGURATION_CLAIM, TOOL_CONFIGURATION_CLAIM } from '../../src/lti/dynamic-registration.service';
 import { lti } from '../../src/lti/ltijs';
 import { isKnownDeployment } from '../../src/lti/platform-registry';
+import { keyGenerationStats } from '../../src/lti/keys/key-generation';
+import { RegistrationInviteModel, RegistrationInviteUseModel } from '../../src/lti/registration/registration-invite.model';
+import { createRegistrationInvite, hashInviteToken } from '../../src/lti/registration/registration-invite.service';
 import { SandboxDynRegistration } from '../../src/sandbox/dynreg.routes';
 import { sandboxIdentity } from '../../src/sandbox/sandbox.identity';
 import { testServer } from '../helpers/test-server';
@@ -77,11 +80,26 @@ describe('lti/dynamic-registration', function () {
   let baseUrl: string;
   let sandboxIssuer: string;
 
+  let config: ReturnType<typeof testServer>['config'];
+
   before(() => {
     const server = testServer();
     baseUrl = server.baseUrl;
+    config = server.config;
     sandboxIssuer = sandboxIdentity(server.config).issuer;
   });
+
+  /** The administrator's one-time link (npm run platform:invite), as a path under the tool. */
+  async function invitePath(lifetimeMs?: number): Promise<string> {
+    const invite = await createRegistrationInvite(config, { label: 'test', lifetimeMs });
+    return new URL(invite.url).pathname;
+  }
+  const publicKeyCount = () => mongooseCount('publickeys');
+  async function mongooseCount(collection: string): Promise<number> {
+    const db = RegistrationInviteModel.db.db;
+    if (!db) throw new Error('no database');
+    return db.collection(collection).countDocuments();
+  }
 
   const dynamicCount = (issuer: string) => DeploymentModel.countDocuments({ issuer, source: 'dynamic' });
   const platformCount = async (issuer: string) => {
@@ -102,7 +120,7 @@ describe('lti/dynamic-registration', function () {
   describe('with the Sandbox LMS', () => {
     it('registers the Sandbox: platform active, deployment stored with the returned client id', async () => {
       const started = await startSandboxRegistration();
-      expect(started.registrationUrl.startsWith(`${baseUrl}/lti/register?`)).to.equal(true);
+      expect(started.registrationUrl).to.match(new RegExp(`^${baseUrl.replace(/[.]/g, '\\.')}/lti/register/[A-Za-z0-9_-]{43}\\?openid_configuration=`));
 
       const res = await request(baseUrl).get(pathOf(started.registrationUrl)).expect(200).expect('Content-Type', /html/);
       const clientId = clientIdOnPage(res.text);
@@ -134,15 +152,16 @@ describe('lti/dynamic-registration', function () {
       const started = await startSandboxRegistration();
       await request(baseUrl).get(pathOf(started.registrationUrl)).expect(200);
       const before = [await dynamicCount(sandboxIssuer), await platformCount(sandboxIssuer)];
-      const again = await request(baseUrl).get(pathOf(started.registrationUrl)).expect(400);
-      expect(again.text).to.include('dynreg_configuration_refused');
+      // The tool's one-time link is spent first: the request never reaches the Sandbox again.
+      const again = await request(baseUrl).get(pathOf(started.registrationUrl)).expect(403);
+      expect(again.text).to.include('dynreg_invite_used');
       expect([await dynamicCount(sandboxIssuer), await platformCount(sandboxIssuer)]).to.deep.equal(before);
     });
 
     it('without a registration token the platform configuration is refused (400, nothing registered)', async () => {
       const { openidConfigurationUrl } = await startSandboxRegistration();
       const before = [await dynamicCount(sandboxIssuer), await platformCount(sandboxIssuer)];
-      const res = await request(baseUrl).get('/lti/register').query({ openid_configuration: openidConfigurationUrl }).expect(400);
+      const res = await request(baseUrl).get(await invitePath()).query({ openid_configuration: openidConfigurationUrl }).expect(400);
       expect(res.text).to.include('registration link is invalid or has expired');
       expect(res.text).to.not.match(/at \S+ \(/);
       expect([await dynamicCount(sandboxIssuer), await platformCount(sandboxIssuer)]).to.deep.equal(before);
@@ -151,7 +170,7 @@ describe('lti/dynamic-registration', function () {
     it('with an invalid registration token the platform configuration is refused (400, nothing registered)', async () => {
       const { openidConfigurationUrl } = await startSandboxRegistration();
       const before = [await dynamicCount(sandboxIssuer), await platformCount(sandboxIssuer)];
-      await request(baseUrl).get('/lti/register').query({ openid_configuration: openidConfigurationUrl, registration_token: 'forged-token' }).expect(400);
+      await request(baseUrl).get(await invitePath()).query({ openid_configuration: openidConfigurationUrl, registration_token: 'forged-token' }).expect(400);
       expect([await dynamicCount(sandboxIssuer), await platformCount(sandboxIssuer)]).to.deep.equal(before);
     });
 
@@ -176,19 +195,113 @@ describe('lti/dynamic-registration', function () {
 
     it('POST /sandbox/dynreg/start from a browser redirects to the tool registration URL', async () => {
       const res = await request(baseUrl).post('/sandbox/dynreg/start').set('Accept', 'text/html').expect(303);
-      expect(res.headers.location).to.match(new RegExp(`^${baseUrl.replace(/[.]/g, '\\.')}/lti/register\\?openid_configuration=`));
+      expect(res.headers.location).to.match(new RegExp(`^${baseUrl.replace(/[.]/g, '\\.')}/lti/register/[A-Za-z0-9_-]{43}\\?openid_configuration=`));
+    });
+  });
+
+  describe('invitation gate: no valid one-time link, no fetch, no platform, no key', () => {
+    /** A platform that would register anyone: only the gate stands between it and a new key. */
+    async function willingPlatform() {
+      const clientId = `gate-${randomBytes(4).toString('hex')}`;
+      const fake = await startFakePlatform((origin) => ({
+        configuration: platformConfiguration(origin, `${origin}/register`, 'moodle'),
+        registrationResponse: { client_id: clientId, [TOOL_CONFIGURATION_CLAIM]: { deployment_id: '7' } },
+      }));
+      return { fake, clientId };
+    }
+
+    async function expectRefused(path: string, status: number, id: string) {
+      const { fake } = await willingPlatform();
+      const keysBefore = [await publicKeyCount(), keyGenerationStats().generated];
+      try {
+        const res = await request(baseUrl).get(path).query({ openid_configuration: fake.configUrl, registration_token: 'tok' }).expect(status).expect('Content-Type', /html/);
+        expect(res.text).to.include(id);
+        expect(res.text).to.include('Nothing was registered');
+        expect(fake.seen, 'the platform was never contacted').to.have.lengthOf(0);
+        expect(await platformCount(fake.origin)).to.equal(0);
+        expect([await publicKeyCount(), keyGenerationStats().generated], 'no key generated or stored').to.deep.equal(keysBefore);
+      } finally {
+        await fake.close();
+      }
+    }
+
+    it('the bare registration address (no link) → 403 with how to get one', async () => {
+      await expectRefused('/lti/register', 403, 'dynreg_invite_required');
+      const res = await request(baseUrl).get('/lti/register').expect(403);
+      expect(res.text).to.include('npm run platform:invite');
+    });
+
+    it('a wrong link (well-formed, never issued) → 403', async () => {
+      await expectRefused(`/lti/register/${randomBytes(32).toString('base64url')}`, 403, 'dynreg_invite_invalid');
+    });
+
+    it('a malformed link → 403', async () => {
+      await expectRefused('/lti/register/not-a-token', 403, 'dynreg_invite_invalid');
+    });
+
+    it('an expired link → 403', async () => {
+      const invite = await createRegistrationInvite(config, { label: 'old', lifetimeMs: 60_000 }, new Date(Date.now() - 2 * 60_000));
+      await expectRefused(new URL(invite.url).pathname, 403, 'dynreg_invite_expired');
+    });
+
+    it('a used link → 403; the link registered exactly one platform, with one new key', async () => {
+      const path = await invitePath();
+      const first = await willingPlatform();
+      const generatedBefore = keyGenerationStats().generated;
+      try {
+        await request(baseUrl).get(path).query({ openid_configuration: first.fake.configUrl }).expect(200);
+        expect(await platformCount(first.fake.origin)).to.equal(1);
+        expect(keyGenerationStats().generated - generatedBefore).to.equal(1);
+      } finally {
+        await first.fake.close();
+      }
+      await expectRefused(path, 403, 'dynreg_invite_used');
+      const use = await RegistrationInviteUseModel.findById(hashInviteToken(path.split('/').pop() ?? '')).lean();
+      expect(use?.registered).to.deep.equal({ issuer: first.fake.origin, clientId: first.clientId });
+    });
+
+    it('two registrations racing with one link: exactly one gets through', async () => {
+      const path = await invitePath();
+      const a = await willingPlatform();
+      const b = await willingPlatform();
+      try {
+        const answers = await Promise.all([a, b].map(({ fake }) => request(baseUrl).get(path).query({ openid_configuration: fake.configUrl })));
+        expect(answers.map((r) => r.status).sort()).to.deep.equal([200, 403]);
+        expect((await platformCount(a.fake.origin)) + (await platformCount(b.fake.origin))).to.equal(1);
+      } finally {
+        await Promise.all([a.fake.close(), b.fake.close()]);
+      }
+    });
+
+    it('a registration that fails gives the link back: the retry registers', async () => {
+      const path = await invitePath();
+      await request(baseUrl).get(path).query({ openid_configuration: 'http://127.0.0.1:1/openid-configuration' }).expect(502);
+      const { fake } = await willingPlatform();
+      try {
+        await request(baseUrl).get(path).query({ openid_configuration: fake.configUrl }).expect(200);
+        expect(await platformCount(fake.origin)).to.equal(1);
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it('only a hash of the link is stored', async () => {
+      const invite = await createRegistrationInvite(config, { label: 'hash check' });
+      const stored = await RegistrationInviteModel.findById(hashInviteToken(invite.token)).lean();
+      expect(stored).to.include({ label: 'hash check' });
+      expect(JSON.stringify(stored)).to.not.include(invite.token);
     });
   });
 
   describe('refusals', () => {
     it('no openid_configuration → 400 page', async () => {
-      const res = await request(baseUrl).get('/lti/register').expect(400);
+      const res = await request(baseUrl).get(await invitePath()).expect(400);
       expect(res.text).to.include('dynreg_bad_request');
     });
 
     it('an unreachable openid_configuration URL → 502, nothing registered', async () => {
       const issuer = 'http://127.0.0.1:1';
-      const res = await request(baseUrl).get('/lti/register').query({ openid_configuration: `${issuer}/openid-configuration`, registration_token: 't' }).expect(502);
+      const res = await request(baseUrl).get(await invitePath()).query({ openid_configuration: `${issuer}/openid-configuration`, registration_token: 't' }).expect(502);
       expect(res.text).to.include('dynreg_platform_unreachable');
       expect(await platformCount(issuer)).to.equal(0);
     });
@@ -200,7 +313,7 @@ describe('lti/dynamic-registration', function () {
         registrationResponse: { client_id: 'stolen', [TOOL_CONFIGURATION_CLAIM]: { deployment_id: '1' } },
       }));
       try {
-        const res = await request(baseUrl).get('/lti/register').query({ openid_configuration: fake.configUrl, registration_token: 'tok' }).expect(400);
+        const res = await request(baseUrl).get(await invitePath()).query({ openid_configuration: fake.configUrl, registration_token: 'tok' }).expect(400);
         expect(res.text).to.include('dynreg_issuer_mismatch');
         expect(fake.seen.filter((r) => r.method === 'POST')).to.have.lengthOf(0);
         expect(await platformCount(issuer)).to.equal(0);
@@ -212,7 +325,7 @@ describe('lti/dynamic-registration', function () {
     it('a configuration that is not an LTI platform configuration → 400, nothing registered', async () => {
       const fake = await startFakePlatform(() => ({ configuration: { issuer: 'x', hello: 'world' } }));
       try {
-        const res = await request(baseUrl).get('/lti/register').query({ openid_configuration: fake.configUrl }).expect(400);
+        const res = await request(baseUrl).get(await invitePath()).query({ openid_configuration: fake.configUrl }).expect(400);
         expect(res.text).to.include('dynreg_configuration_invalid');
         expect(fake.seen.filter((r) => r.method === 'POST')).to.have.lengthOf(0);
       } finally {
@@ -227,7 +340,7 @@ describe('lti/dynamic-registration', function () {
         registrationResponse: { error: 'nope' },
       }));
       try {
-        const res = await request(baseUrl).get('/lti/register').query({ openid_configuration: fake.configUrl, registration_token: 'tok' }).expect(400);
+        const res = await request(baseUrl).get(await invitePath()).query({ openid_configuration: fake.configUrl, registration_token: 'tok' }).expect(400);
         expect(res.text).to.include('dynreg_registration_refused');
         expect(await platformCount(fake.origin)).to.equal(0);
         expect(await DeploymentModel.countDocuments({ issuer: fake.origin })).to.equal(0);
@@ -242,7 +355,7 @@ describe('lti/dynamic-registration', function () {
         registrationResponse: { client_id: `evil-${randomBytes(4).toString('hex')}` },
       }));
       try {
-        const res = await request(baseUrl).get('/lti/register').query({ openid_configuration: fake.configUrl, registration_token: 'tok' }).expect(400);
+        const res = await request(baseUrl).get(await invitePath()).query({ openid_configuration: fake.configUrl, registration_token: 'tok' }).expect(400);
         expect(res.text).to.include('dynreg_canvas_endpoints');
         expect(fake.seen.filter((r) => r.method === 'POST')).to.have.lengthOf(0);
       } finally {
@@ -259,7 +372,7 @@ describe('lti/dynamic-registration', function () {
         registrationResponse: { client_id: clientId, [TOOL_CONFIGURATION_CLAIM]: { deployment_id: `dep-${clientId}` } },
       }));
       try {
-        await request(baseUrl).get('/lti/register').query({ openid_configuration: fake.configUrl, registration_token: 'canvas-token' }).expect(200);
+        await request(baseUrl).get(await invitePath()).query({ openid_configuration: fake.configUrl, registration_token: 'canvas-token' }).expect(200);
         expect(fake.seen.map((r) => [r.method, r.authorization])).to.deep.equal([
           ['GET', 'Bearer canvas-token'],
           ['POST', 'Bearer canvas-token'],
@@ -277,7 +390,7 @@ describe('lti/dynamic-registration', function () {
         expect(platform).to.not.equal(false);
         expect(await isKnownDeployment('https://canvas.instructure.com', clientId, `dep-${clientId}`)).to.equal(true);
 
-        const again = await request(baseUrl).get('/lti/register').query({ openid_configuration: fake.configUrl, registration_token: 'canvas-token' }).expect(409);
+        const again = await request(baseUrl).get(await invitePath()).query({ openid_configuration: fake.configUrl, registration_token: 'canvas-token' }).expect(409);
         expect(again.text).to.include('dynreg_already_registered');
       } finally {
         await fake.close();
