@@ -12,6 +12,7 @@ import { LTI_MOUNT } from './lti/provider';
 import type { AppConfig } from './platform/config';
 import { PROJECT_ROOT } from './platform/paths';
 import { createErrorHandler, notFoundHandler } from './platform/error-handler';
+import { refuseWhileDatabaseDown } from './platform/database-unavailable';
 import { createHealthRouter } from './platform/health.routes';
 import type { Logger } from './platform/logger';
 import type { Mailer } from './platform/mailer';
@@ -60,7 +61,8 @@ export function createApp(deps: AppDeps): Express {
         req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactUrlTokens(redactLtik(req.url)) }),
       },
       autoLogging: { ignore: (req) => req.url === '/health' || (req.url ?? '').startsWith('/static/') },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      // 503: refused on purpose (database down, shutting down); the cause is logged once, not per request.
+      customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }),
   );
 
@@ -96,6 +98,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: config.env === 'production' ? '1h' : 0 }));
 
   app.use(createHealthRouter(() => deps.lifecycle));
+  // Everything below needs the database: while it is known to be down, a quick 503 with Retry-After.
+  app.use(refuseWhileDatabaseDown);
 
   if (config.sandbox.enabled) {
     app.use('/sandbox', createSandboxRouter({ config, logger }));

@@ -3,7 +3,9 @@ import os from 'node:os';
 import { Types } from 'mongoose';
 import { ActivityModel } from '../activities/activity.model';
 import type { AgsScore } from '../lti/ltijs';
+import { isDatabaseAvailable, whenDatabaseAvailable } from '../platform/database/availability';
 import type { Logger } from '../platform/logger';
+import { isDatabaseConnectionError } from '../platform/transient';
 import { classifySendFailure, postScore, type SendFailure } from './ags-score.client';
 import { claimDueGrade, claimGrade, completeFailed, completeSent, findDueGrades, MAX_CLAIM_READ_AGE_MS, purgeOldClaimTickets, type ClaimedGrade } from './outbox.service';
 
@@ -97,6 +99,9 @@ async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promi
       failure = null;
       break;
     } catch (err) {
+      // Our database, not the LMS (ltijs reads the registration and token from it): no outcome is
+      // recorded, the round fails, and the grade is sent again once its claim's lease runs out.
+      if (isDatabaseConnectionError(err)) throw err;
       failure = classifySendFailure(err);
       if (failure.kind !== 'stale-timestamp' || attempt > 0) break;
       // Someone wrote a later score meanwhile; ours is the newer intent: stamp it now.
@@ -189,6 +194,8 @@ export function startGradeSender(deps: { logger: Logger; intervalMs?: number; ti
   const loop = async () => {
     do {
       isAgainRequested = false;
+      // An outage is logged once (availability.ts); the first round after it starts at once.
+      if (!isDatabaseAvailable()) break;
       try {
         const round = await runGradeSenderOnce({ timeoutMs: deps.timeoutMs });
         if (round.sent + round.failed + round.retrying > 0) logger.info(round, 'grade sender round');
@@ -209,12 +216,14 @@ export function startGradeSender(deps: { logger: Logger; intervalMs?: number; ti
   };
   const timer = setInterval(tick, deps.intervalMs ?? 5_000);
   timer.unref();
+  const unsubscribe = whenDatabaseAvailable(tick);
 
   const handle: GradeSenderHandle = {
     kick: tick,
     async stop() {
       isStopped = true;
       clearInterval(timer);
+      unsubscribe();
       if (active === handle) active = null;
       await running;
     },

@@ -9,6 +9,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
+import { isDatabaseAvailable } from '../platform/database/availability';
 import { isDuplicateKeyError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 
@@ -101,7 +102,8 @@ export function startScheduler(deps: { logger: Logger; jobs: Job[]; tickMs?: num
   let isStopped = false;
   let running: Promise<void> | null = null;
   const tick = () => {
-    if (isStopped || running) return;
+    // While the database is down a run could neither be claimed nor recorded: the next tick tries.
+    if (isStopped || running || !isDatabaseAvailable()) return;
     running = (async () => {
       for (const job of deps.jobs) {
         if (isStopped) break;

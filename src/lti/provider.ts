@@ -1,5 +1,8 @@
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../platform/config';
+import { isDatabaseAvailable } from '../platform/database/availability';
+import { withoutForeignConnectionListeners } from '../platform/database/database';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from '../platform/database-unavailable';
 import type { Logger } from '../platform/logger';
 import { installVerifiedPlatformLookup } from './guard/verified-platform';
 import { installKeyGeneration } from './keys/key-generation';
@@ -43,13 +46,21 @@ export async function setupLti(config: AppConfig, logger: Logger, databaseUri: s
       cookies: { secure: config.lti.cookieSecure, sameSite: config.lti.cookieSameSite },
     },
   );
-  await lti.deploy({ serverless: true, silent: true });
+  // ltijs's own reconnect logic on the shared connection is removed again (database.ts says why).
+  await withoutForeignConnectionListeners(() => lti.deploy({ serverless: true, silent: true }).then(() => undefined));
   installVerifiedPlatformLookup(lti);
   // ltijs validates the session; the pages themselves are the app's (launch.routes.ts), so ltijs
   // hands every valid launch on instead of answering it.
   lti.onConnect((_token, _req, _res, next) => next());
   lti.onDeepLinking((_token, _req, _res, next) => next());
-  const sessionError = (status: number, id: string, message: string) => (_req: Request, res: Response) => {
+  const sessionError = (status: number, id: string, message: string) => (req: Request, res: Response) => {
+    // ltijs calls a session it could not read from the database invalid: while the database is down, say that instead.
+    if (!isDatabaseAvailable()) {
+      const down = databaseUnavailable();
+      res.status(503).setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      if (req.accepts(['html', 'json']) === 'json') return void res.json({ error: down.id, message: down.message });
+      return void res.render('error', { title: 'Error 503', status: 503, error: down.id, message: down.message });
+    }
     res.status(status).render('error', { title: `Error ${status}`, status, error: id, message });
   };
   lti.onInvalidToken(sessionError(401, 'invalid_lti_launch', 'This launch could not be verified. Please open Fieldbook again from your course.'));

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { databaseInterrupted } from './database-unavailable';
 import { AppError } from './errors';
 import type { Logger } from './logger';
+import { isDatabaseConnectionError } from './transient';
 
 function wantsJson(accept: string | undefined, path: string): boolean {
   if (path.includes('/api/') || path.startsWith('/sandbox/ags') || path.startsWith('/sandbox/nrps') || path === '/health') return true;
@@ -38,9 +40,12 @@ export function createErrorHandler(logger: Logger, isProduction: boolean): Error
       err instanceof AppError
         ? err
         : (refusedWhileReading(err) ??
+          // The database went away mid-request (the early 503 of database-unavailable.ts did not catch it).
+          (isDatabaseConnectionError(err) ? databaseInterrupted() : null) ??
           new AppError(500, 'internal_error', 'Something went wrong on our side, and your last change may not have been saved. Please go back, check what is shown, and try again.', false));
     const reference = (req as { id?: unknown }).id ?? undefined;
-    if (appError.isExpected) logger.info({ err: { id: appError.id, message: appError.message }, path: req.path, reference }, 'request refused');
+    if (appError !== err && appError.status === 503) logger.warn({ err, path: req.path, reference }, 'database connection lost during a request');
+    else if (appError.isExpected) logger.info({ err: { id: appError.id, message: appError.message }, path: req.path, reference }, 'request refused');
     else logger.error({ err, path: req.path, reference }, 'unexpected error');
 
     if (res.headersSent) return;
@@ -52,6 +57,7 @@ export function createErrorHandler(logger: Logger, isProduction: boolean): Error
       ...(!isProduction && !appError.isExpected ? { debug: String((err as Error)?.message ?? err) } : {}),
     };
     res.status(appError.status);
+    if (typeof appError.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(appError.details.retryAfterSeconds));
     if (wantsJson(req.headers.accept, req.originalUrl)) {
       res.json(body);
       return;

@@ -13,7 +13,7 @@
  */
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../platform/errors';
-import { withTransientRetry } from '../platform/transient';
+import { isDatabaseConnectionError, retryInBackground, withTransientRetry } from '../platform/transient';
 import { PracticumAuditModel } from './practicum-audit.model';
 import { PracticumEntryModel, type PracticumEntry } from './practicum-entry.model';
 import { mergeIncrements, PracticumProgressModel, progressIncrements } from './practicum-progress.model';
@@ -86,6 +86,8 @@ export async function withCandidateLock<T>(activityId: unknown, candidateSub: st
       await withTransientRetry(() => PracticumLockModel.create({ _id, owner, createdAt: new Date() }));
       break;
     } catch (err) {
+      // The insert may have landed before the connection was lost: make sure it does not hold the candidate for a lease.
+      if (isDatabaseConnectionError(err)) retryInBackground(() => PracticumLockModel.deleteOne({ _id, owner }));
       if (!isDuplicateKeyError(err)) throw err;
     }
     const held = await withTransientRetry(() => PracticumLockModel.findOne({ _id }).lean());
@@ -99,7 +101,10 @@ export async function withCandidateLock<T>(activityId: unknown, candidateSub: st
   try {
     return await work();
   } finally {
-    await withTransientRetry(() => PracticumLockModel.deleteOne({ _id, owner })).catch(() => undefined);
+    // A release lost to a database outage would hold every later write of this candidate for the
+    // whole lease (90 s): it is retried in the background until the database is back.
+    const release = () => PracticumLockModel.deleteOne({ _id, owner });
+    await withTransientRetry(release).catch(() => retryInBackground(release));
   }
 }
 

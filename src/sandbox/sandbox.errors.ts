@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../platform/logger';
+import { isDatabaseConnectionError } from '../platform/transient';
 
 /** An error the Sandbox answers on purpose: the status and message are what a real LMS would send. */
 export class SandboxError extends Error {
@@ -32,7 +33,8 @@ const SERVICE_PATH = /^\/(ags|nrps|token|jwks)(\/|$)/;
  */
 export function sandboxErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
-    if (res.headersSent) return next(err);
+    // The database is gone (not a Sandbox fault): the app's handler answers it 503 with Retry-After.
+    if (res.headersSent || isDatabaseConnectionError(err)) return next(err);
     const known = err instanceof SandboxError ? err : null;
     if (!known) logger.error({ err, path: req.originalUrl }, 'sandbox: unexpected error');
     const status = known?.status ?? 500;

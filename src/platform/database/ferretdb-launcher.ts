@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -69,51 +69,161 @@ export async function ensureLauncherBuilt(logger: Logger, options: { binary?: st
 
 export interface EmbeddedDatabase {
   uri: string;
+  /** The running FerretDB process (changes on every restart; undefined while it is down). */
+  pid(): number | undefined;
+  /** Stops supervising, then stops FerretDB. */
   stop(): Promise<void>;
 }
 
-/**
- * Starts FerretDB on a free loopback port with its SQLite files in dataDir.
- * The launcher exits when its stdin closes, so it never outlives this process.
- */
-export async function startEmbeddedFerretDb(options: { dataDir: string; logger: Logger; startTimeoutMs?: number }): Promise<EmbeddedDatabase> {
-  const binary = await ensureLauncherBuilt(options.logger);
-  fs.mkdirSync(options.dataDir, { recursive: true });
-  const child = spawn(binary, ['-data', options.dataDir, '-listen', '127.0.0.1:0'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const log = options.logger.child({ component: 'ferretdb' });
-  readline.createInterface({ input: child.stderr }).on('line', (line) => log.debug(line));
+/** What the supervisor tells its owner (database.ts drives the "database available" state with it). */
+export interface SupervisionHooks {
+  onExit?(info: { code: number | null; signal: NodeJS.Signals | null }): void;
+  onRestarted?(info: { pid: number | undefined; downMs: number }): void;
+}
 
+export const RESTART_BACKOFF_MS = { first: 200, max: 5000 };
+
+interface Launched {
+  child: ChildProcessWithoutNullStreams;
+  uri: string;
+  exited: Promise<number | null>;
+}
+
+class LaunchError extends EmbeddedDatabaseError {
+  constructor(
+    message: string,
+    readonly isPortTaken = false,
+  ) {
+    super(message);
+  }
+}
+
+/** One launcher process, resolved once it prints its URI (it binds before printing). */
+async function launch(binary: string, dataDir: string, listen: string, log: Logger, startTimeoutMs: number): Promise<Launched> {
+  const child = spawn(binary, ['-data', dataDir, '-listen', listen], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let lastStderr = '';
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    lastStderr = line;
+    log.debug(line);
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const uri = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new EmbeddedDatabaseError('The embedded database did not start within the time limit.')), options.startTimeoutMs ?? 30000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new LaunchError('The embedded database did not start within the time limit.'));
+    }, startTimeoutMs);
     const lines = readline.createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
         resolve((JSON.parse(line) as { uri: string }).uri);
       } catch {
-        reject(new EmbeddedDatabaseError(`Unexpected output from the embedded database: ${line}`));
+        reject(new LaunchError(`Unexpected output from the embedded database: ${line}`));
       }
     });
     child.once('error', (err) => {
       clearTimeout(timer);
-      reject(new EmbeddedDatabaseError(`Could not start the embedded database: ${err.message}`));
+      reject(new LaunchError(`Could not start the embedded database: ${err.message}`));
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new EmbeddedDatabaseError(`The embedded database exited early (code ${code}). Is another Fieldbook using ${options.dataDir}?`));
+      // stderr may still be arriving: give it a moment so the reason is in the message.
+      setTimeout(() => {
+        const isPortTaken = /address already in use/i.test(lastStderr);
+        const why = isPortTaken ? `${listen} is taken by another process` : `Is another Fieldbook using ${dataDir}?`;
+        reject(new LaunchError(`The embedded database exited early (code ${code}). ${why}${lastStderr ? ` (${lastStderr})` : ''}`, isPortTaken));
+      }, 20);
     });
   });
-  log.info({ uri, dataDir: options.dataDir }, 'embedded FerretDB started');
+  return { child, uri, exited };
+}
+
+/**
+ * Starts FerretDB on a free loopback port with its SQLite files in dataDir.
+ * The launcher exits when its stdin closes, so it never outlives this process.
+ * With `supervise`, an exit we did not ask for (a crash, a kill) is logged and FerretDB is started
+ * again on the same data directory and the same port, so the driver's connection string stays
+ * valid and it reconnects by itself; attempts back off from 0.2 s doubling to 5 s, for as long as
+ * it takes (a port taken meanwhile is logged and tried again).
+ */
+export async function startEmbeddedFerretDb(options: {
+  dataDir: string;
+  logger: Logger;
+  startTimeoutMs?: number;
+  supervise?: SupervisionHooks | boolean;
+}): Promise<EmbeddedDatabase> {
+  const binary = await ensureLauncherBuilt(options.logger);
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const log = options.logger.child({ component: 'ferretdb' });
+  const startTimeoutMs = options.startTimeoutMs ?? 30000;
+  let current: Launched | null = await launch(binary, options.dataDir, '127.0.0.1:0', log, startTimeoutMs);
+  const uri = current.uri;
+  const listen = new URL(uri).host;
+  log.info({ uri, dataDir: options.dataDir, pid: current.child.pid }, 'embedded FerretDB started');
+
+  const hooks: SupervisionHooks = typeof options.supervise === 'object' ? options.supervise : {};
+  let isStopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let starting: Promise<Launched> | null = null;
+
+  const restart = (attempt: number, downSince: number) => {
+    const delayMs = Math.min(RESTART_BACKOFF_MS.max, RESTART_BACKOFF_MS.first * 2 ** (attempt - 1));
+    restartTimer = setTimeout(() => {
+      if (isStopping) return;
+      starting = launch(binary, options.dataDir, listen, log, Math.min(startTimeoutMs, 15000));
+      starting.then(
+        (launched) => {
+          starting = null;
+          if (isStopping) return void launched.child.stdin.end();
+          current = launched;
+          const downMs = Date.now() - downSince;
+          log.info({ uri, pid: launched.child.pid, attempt, downMs }, 'embedded FerretDB restarted on the same port and data');
+          watch(launched);
+          hooks.onRestarted?.({ pid: launched.child.pid, downMs });
+        },
+        (err: unknown) => {
+          starting = null;
+          if (isStopping) return;
+          const isPortTaken = err instanceof LaunchError && err.isPortTaken;
+          const retryInMs = Math.min(RESTART_BACKOFF_MS.max, RESTART_BACKOFF_MS.first * 2 ** attempt);
+          if (isPortTaken) {
+            log.error({ port: Number(new URL(uri).port), attempt, retryInMs }, 'embedded FerretDB cannot restart: its port was taken by another process meanwhile; trying again');
+          } else {
+            log.error({ err: { message: (err as Error).message }, attempt, retryInMs }, 'embedded FerretDB restart failed; trying again');
+          }
+          restart(attempt + 1, downSince);
+        },
+      );
+    }, delayMs);
+  };
+
+  const watch = (launched: Launched) => {
+    launched.child.once('exit', (code, signal) => {
+      if (isStopping || current !== launched) return;
+      current = null;
+      log.error({ code, signal, pid: launched.child.pid, restartInMs: RESTART_BACKOFF_MS.first }, 'embedded FerretDB exited unexpectedly; restarting it');
+      hooks.onExit?.({ code, signal });
+      restart(1, Date.now());
+    });
+  };
+  if (options.supervise) watch(current);
 
   return {
     uri,
+    pid: () => current?.child.pid,
     async stop() {
-      if (child.exitCode !== null) return;
-      child.stdin.end();
-      const timeout = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timeout);
+      isStopping = true;
+      clearTimeout(restartTimer);
+      const pending = starting ? await starting.catch(() => null) : null;
+      await Promise.all([current, pending].filter((l): l is Launched => l !== null).map(stopLaunched));
     },
   };
+}
+
+async function stopLaunched(launched: Launched): Promise<void> {
+  if (launched.child.exitCode !== null || launched.child.signalCode !== null) return;
+  launched.child.stdin.end();
+  const timeout = setTimeout(() => launched.child.kill('SIGKILL'), 5000);
+  await launched.exited;
+  clearTimeout(timeout);
 }
