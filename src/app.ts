@@ -95,7 +95,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(rejectOperatorKeys);
 
   app.use('/static/vendor/bootstrap', express.static(path.join(PROJECT_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d' }));
-  app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: config.env === 'production' ? '1h' : 0 }));
+  app.use(
+    '/static',
+    express.static(path.join(PROJECT_ROOT, 'public'), {
+      maxAge: config.env === 'production' ? '1h' : 0,
+      // The tool icon sent at registration is shown by the LMS on its own pages (Moodle's tool card,
+      // activity chooser, course page, gradebook): helmet's same-origin resource policy breaks it there.
+      setHeaders: (res, file) => {
+        if (file.startsWith(path.join(PROJECT_ROOT, 'public', 'lti') + path.sep)) res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      },
+    }),
+  );
 
   app.use(createHealthRouter(() => deps.lifecycle));
   // Everything below needs the database: while it is known to be down, a quick 503 with Retry-After.

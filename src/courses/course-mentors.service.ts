@@ -42,7 +42,7 @@ export type LinkStatus = 'invited' | 'used' | 'expired' | 'revoked' | 'none';
 
 export const LINK_STATUS_LABELS: Record<LinkStatus, string> = {
   invited: 'Invited — the link has not been opened yet',
-  used: 'Link used — your mentor has signed in',
+  used: 'Link used — the mentor has signed in',
   expired: 'Link expired — send a new link',
   revoked: 'Link withdrawn — send a new link',
   none: 'No link sent yet',
