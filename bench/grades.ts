@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import { startFieldbook, type Fieldbook } from '../src/bootstrap';
 import { kickGradeSender, startGradeSender } from '../src/grading/grade-sender';
-import { GradeOutboxModel } from '../src/grading/outbox.model';
+import { GradeDeliveryModel } from '../src/grading/outbox.model';
 import { recordGradeChange } from '../src/grading/outbox.service';
 import { loadConfig, type AppConfig } from '../src/platform/config';
 import { createLogger, type Logger } from '../src/platform/logger';
@@ -173,19 +173,20 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
   const enqueueMs = performance.now() - started;
 
   // Wait until every grade is sent or refused, or nothing moved for a minute. One count a second:
-  // on the embedded FerretDB a count scans the outbox, and the sender works on the same database.
+  // on the embedded FerretDB a count scans the deliveries, and the sender works on the same database.
+  const ofThisRun = { activityId: { $in: items.map((item) => `bench-assignment-${item.id}`) } };
   let done = 0;
   let lastProgress = performance.now();
   for (;;) {
-    const nowDone = await GradeOutboxModel.countDocuments({ contextId: course.id, state: { $in: ['sent', 'failed'] } });
+    const nowDone = await GradeDeliveryModel.countDocuments({ ...ofThisRun, state: { $in: ['sent', 'failed'] } });
     if (nowDone !== done) lastProgress = performance.now();
     done = nowDone;
     if (done >= options.scores || performance.now() - lastProgress > 60_000) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
   const [sent, failed] = await Promise.all([
-    GradeOutboxModel.countDocuments({ contextId: course.id, state: 'sent' }),
-    GradeOutboxModel.countDocuments({ contextId: course.id, state: 'failed' }),
+    GradeDeliveryModel.countDocuments({ ...ofThisRun, state: 'sent' }),
+    GradeDeliveryModel.countDocuments({ ...ofThisRun, state: 'failed' }),
   ]);
   ctx.counting(false);
   await sender.stop();
@@ -201,7 +202,7 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
       lastReceived = Math.max(lastReceived, score.receivedAt.getTime());
     }
   }
-  const failures = failed ? await GradeOutboxModel.find({ contextId: course.id, state: 'failed' }).limit(5).lean() : [];
+  const failures = failed ? await GradeDeliveryModel.find({ ...ofThisRun, state: 'failed' }).limit(5).lean() : [];
   const drainMs = lastReceived - startedAt;
   return {
     scores: options.scores,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import { createApp, type AppDeps } from './app';
 import { upgradeActivityRecords } from './activities/registry';
+import { upgradeGradeOutbox } from './grading/outbox-delivery';
 import { registerPlatform } from './lti/platform-registry';
 import { setupLti } from './lti/provider';
 import type { AppConfig } from './platform/config';
@@ -50,7 +51,7 @@ export async function startFieldbook(config: AppConfig, logger: Logger): Promise
     // Without SMTP, development and test mail lands in the Sandbox outbox (/sandbox/mail).
     const outbox = config.sandbox.enabled && config.env !== 'production' ? recordSandboxMail : undefined;
     const mailer = swappableMailer(createMailer(config, logger, { outbox }));
-    const upgraded = await upgradeActivityRecords();
+    const upgraded = { ...(await upgradeActivityRecords()), 'grade-outbox': await upgradeGradeOutbox() };
     if (Object.values(upgraded).some((n) => n > 0)) logger.info({ upgraded }, 'records of earlier versions brought up to date');
     const app = createApp({ config, logger, lifecycle, mailer });
     return { app, database, lifecycle, mailer };

@@ -6,9 +6,9 @@
 import type { Activity } from '../activities/activity.model';
 import { findLtiUser } from '../lti/lti-user.model';
 import { kickGradeSender } from './grade-sender';
-import { GradeOutboxModel } from './outbox.model';
 import type { ActivityProgress, GradingProgress } from './outbox.model';
-import { recordGradeChange } from './outbox.service';
+import { listGradeSyncRecords, recordGradeChange } from './outbox.service';
+import { markDue } from './outbox-delivery';
 
 export interface ActivityGrade {
   candidateSub: string;
@@ -46,13 +46,13 @@ export async function recordActivityGrade(activity: Activity, grade: ActivityGra
 
 /**
  * A launch has just named the activity's gradebook column: grades recorded before it was known
- * (they wait as 'retrying') get it and are due now.
+ * (they wait as 'retrying') are due now — the sender takes the column from the activity. Asked of
+ * the send queue only: the outbox documents belong to whoever records changes.
  */
-export async function releaseGradesWaitingForLineItem(activityId: string, lineItemUrl: string): Promise<number> {
-  const res = await GradeOutboxModel.updateMany(
-    { activityId, lineItemUrl: null, state: { $in: ['pending', 'retrying'] } },
-    { $set: { lineItemUrl, state: 'pending', reason: null, nextAttemptAt: new Date() } },
-  );
-  if (res.modifiedCount > 0) kickGradeSender();
-  return res.modifiedCount;
+export async function releaseGradesWaitingForLineItem(activityId: string, _lineItemUrl: string): Promise<number> {
+  const waiting = (await listGradeSyncRecords(activityId)).filter((r) => !r.lineItemUrl && (r.state === 'pending' || r.state === 'retrying'));
+  const now = new Date();
+  for (const record of waiting) await markDue(record, now, { isRetry: true });
+  if (waiting.length > 0) kickGradeSender();
+  return waiting.length;
 }

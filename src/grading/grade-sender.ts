@@ -7,7 +7,8 @@ import { isDatabaseAvailable, whenDatabaseAvailable } from '../platform/database
 import type { Logger } from '../platform/logger';
 import { isDatabaseConnectionError } from '../platform/transient';
 import { classifySendFailure, postScore, type SendFailure } from './ags-score.client';
-import { claimDueGrade, claimGrade, completeFailed, completeSent, findDueGrades, MAX_CLAIM_READ_AGE_MS, purgeOldClaimTickets, type ClaimedGrade } from './outbox.service';
+import { claimDueGrade, claimGrade, completeFailed, completeSent, findDueGrades, MAX_CLAIM_READ_AGE_MS, purgeOldClaimTickets, type ClaimedGrade } from './outbox-delivery';
+import { gradeSyncId } from './outbox.model';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 const BACKOFF_BASE_MS = 30_000;
@@ -34,6 +35,8 @@ export interface GradeSenderRound {
   retrying: number;
   /** Claims another sender won, so this one did not send. */
   skipped: number;
+  /** Queue entries with nothing left to send (already sent by another sender, a test user). */
+  settled: number;
 }
 
 const processOwner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -121,7 +124,11 @@ async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promi
   return 'failed';
 }
 
-const BATCH_SIZE = 25;
+/**
+ * Queue entries per read. On the embedded FerretDB each read scans the queue (what is still to
+ * send), so fewer, larger reads; a read is claimed from for at most MAX_CLAIM_READ_AGE_MS.
+ */
+const BATCH_SIZE = 100;
 
 /**
  * One round: reads due grades a batch at a time (oldest first), claims each and sends a few at
@@ -130,10 +137,11 @@ const BATCH_SIZE = 25;
  */
 export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Promise<GradeSenderRound> {
   const owner = options.owner ?? processOwner;
-  const limit = options.limit ?? 100;
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const limit = options.limit ?? 500;
+  // Each send mostly waits on the LMS and on single-document operations: 8 keep the 2 cores here busy.
+  const concurrency = Math.max(1, options.concurrency ?? 8);
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
-  const round: GradeSenderRound = { sent: 0, failed: 0, retrying: 0, skipped: 0 };
+  const round: GradeSenderRound = { sent: 0, failed: 0, retrying: 0, skipped: 0, settled: 0 };
   await purgeOldClaimTickets(options.now ?? new Date());
   let remaining = limit;
   while (remaining > 0) {
@@ -141,6 +149,7 @@ export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Prom
     const batch = await findDueGrades(now, Math.min(remaining, BATCH_SIZE));
     if (batch.length === 0) break;
     const readAt = Date.now();
+    const skippedBefore = round.skipped;
     let next = 0;
     const worker = async () => {
       // A read too old to claim from (slow sends) is dropped; the next batch reads afresh.
@@ -151,11 +160,17 @@ export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Prom
           round.skipped += 1;
           continue;
         }
+        if (!claim) {
+          round.settled += 1;
+          continue;
+        }
         if (options.beforeSend) await options.beforeSend(claim);
         round[await deliver(claim, now, timeoutMs)] += 1;
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    // Every entry held by another sender: reading again would find the same ones.
+    if (round.skipped - skippedBefore === batch.length) break;
   }
   return round;
 }
@@ -167,7 +182,7 @@ export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Prom
  */
 export async function sendGradeNow(activityId: string, userSub: string, options: { timeoutMs?: number } = {}): Promise<Outcome | null> {
   const now = new Date();
-  const claim = await claimDueGrade(processOwner, now, { activityId, userSub });
+  const claim = await claimDueGrade(processOwner, now, { _id: gradeSyncId(activityId, userSub) });
   if (!claim || claim === 'contended') return null;
   return deliver(claim, now, options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
 }

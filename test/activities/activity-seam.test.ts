@@ -4,6 +4,7 @@ import { recordActivityGrade } from '../../src/grading/activity-grade';
 import { ACTIVITY_KINDS } from '../../src/activities/registry';
 import { runGradeSenderOnce, WAITING_FOR_LINE_ITEM } from '../../src/grading/grade-sender';
 import { GradeOutboxModel } from '../../src/grading/outbox.model';
+import { readGradeSyncRecord } from '../../src/grading/outbox.service';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { addSandboxPerson, copySandboxCourse, createSandboxCourse, createSandboxPlacement, getSandboxGrade, listSandboxPeople, listSandboxPlacements, type SandboxPersonView, type SandboxPlacementView } from '../../src/sandbox';
 import { placeActivity } from '../helpers/activity-kit';
@@ -85,7 +86,7 @@ describe('activity kinds: one seam, one course per activity', () => {
     const activityId = course.placed.custom.activity_id;
     await submitAndApproveFromCourseNav(course, activityId);
     await runGradeSenderOnce();
-    const waiting = await GradeOutboxModel.findOne({ activityId, userSub: course.candidate.sub }).lean();
+    const waiting = await readGradeSyncRecord(activityId, course.candidate.sub);
     expect(waiting).to.include({ state: 'retrying', reason: WAITING_FOR_LINE_ITEM });
     expect(waiting?.lineItemUrl ?? null).to.equal(null);
     expect(await getSandboxGrade(course.placed.lineItemId!, course.candidate.sub)).to.equal(null);
@@ -94,11 +95,11 @@ describe('activity kinds: one seam, one course per activity', () => {
     expect(decodeHtml(syncTable.text)).to.include('Waiting for the LMS to name this activity’s gradebook column');
     // A launch of the placement names the column: the waiting grade is due at once.
     await open(course.faculty, course.placed);
-    const released = await GradeOutboxModel.findOne({ activityId, userSub: course.candidate.sub }).lean();
+    const released = await readGradeSyncRecord(activityId, course.candidate.sub);
     expect(released).to.include({ state: 'pending' });
     await runGradeSenderOnce();
     expect(await getSandboxGrade(course.placed.lineItemId!, course.candidate.sub)).to.include({ scoreGiven: 10 });
-    expect(await GradeOutboxModel.findOne({ activityId, userSub: course.candidate.sub }).lean()).to.include({ state: 'sent', sentScoreGiven: 10 });
+    expect(await readGradeSyncRecord(activityId, course.candidate.sub)).to.include({ state: 'sent', sentScoreGiven: 10 });
   });
 
   it('a grade recorded with no LTI session at all (a background job) is sent to the activity’s column', async () => {

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { runGradeSenderOnce, startGradeSender } from '../../src/grading/grade-sender';
-import { GradeOutboxModel } from '../../src/grading/outbox.model';
-import { claimGrade, findDueGrades, recordGradeChange, retryGradeSync, listGradeSync, TEST_USER_REASON, type GradeChange } from '../../src/grading/outbox.service';
+import { CLAIM_LEASE_MS, completeSent, requeueStuckGrades, upgradeGradeOutbox } from '../../src/grading/outbox-delivery';
+import { GradeClaimTicketModel, GradeDeliveryModel, GradeDueModel, GradeOutboxModel, gradeSyncId } from '../../src/grading/outbox.model';
+import { claimGrade, findDueGrades, readGradeSyncRecord, recordGradeChange, retryGradeSync, listGradeSync, TEST_USER_REASON, type GradeChange } from '../../src/grading/outbox.service';
 import { AppError } from '../../src/platform/errors';
 import { createLogger } from '../../src/platform/logger';
 import {
@@ -86,7 +87,8 @@ async function buildFixture(candidateCount = 1): Promise<Fixture> {
   };
 }
 
-const outboxOf = (f: Fixture, person: SandboxPersonView) => GradeOutboxModel.findOne({ activityId: f.activityId, userSub: person.sub }).lean();
+/** The grade's sync record: the outbox document with its delivery and queue entry. */
+const outboxOf = (f: Fixture, person: SandboxPersonView) => readGradeSyncRecord(f.activityId, person.sub);
 const later = (ms: number) => new Date(Date.now() + ms);
 
 describe('grade outbox: durable grade passback to the LMS', () => {
@@ -183,11 +185,12 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     const docs = await GradeOutboxModel.find({ activityId: f.activityId, userSub: candidate.sub }).lean();
     expect(docs).to.have.length(1);
     expect(String(docs[0]._id)).to.equal(String(legacyId));
-    expect(docs[0]).to.include({ state: 'pending', version: 2, scoreGiven: 9 });
+    expect(await outboxOf(f, candidate)).to.include({ state: 'pending', version: 2, scoreGiven: 9, sentVersion: 1 });
     const round = await runGradeSenderOnce();
     expect(round).to.include({ sent: 1, skipped: 0 });
     expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 9 });
-    expect(await GradeOutboxModel.findOne({ _id: legacyId }).lean()).to.include({ state: 'sent', sentVersion: 2 });
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent', sentVersion: 2 });
+    expect(String((await outboxOf(f, candidate))!._id)).to.equal(String(legacyId));
   });
 
   it('AGS down → retrying with attempts and a backed-off nextAttemptAt; back up → sent on a later round, nothing lost', async () => {
@@ -299,7 +302,7 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     }
   });
 
-  it('a sender holding an older read of the outbox never writes to a document another sender claimed and sent', async () => {
+  it('a sender holding an older read of the send queue never writes to a grade another sender claimed and sent', async () => {
     const f = await buildFixture();
     const [candidate] = f.candidates;
     await recordGradeChange(f.change(candidate, 12));
@@ -308,7 +311,7 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     await runGradeSenderOnce({ owner: 'process-a' });
     const sent = await outboxOf(f, candidate);
     expect(sent).to.include({ state: 'sent', lockedBy: null });
-    expect(await claimGrade(stale!, 'process-late', new Date())).to.equal('contended');
+    expect(await claimGrade(stale!, 'process-late', new Date()), 'nothing left to send').to.equal(null);
     expect(await outboxOf(f, candidate)).to.include({ state: 'sent', lockedBy: null, claimCount: sent!.claimCount });
     expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub)).to.have.length(1);
   });
@@ -396,6 +399,129 @@ describe('grade outbox: durable grade passback to the LMS', () => {
     const doc = await outboxOf(f, candidate);
     expect(doc).to.include({ state: 'sent' });
     expect((await getSandboxGrade(f.placed.lineItemId!, candidate.sub))?.scoreGiven).to.equal(doc!.scoreGiven);
+  });
+});
+
+describe('grade outbox: no scans and no lost changes on the send path', () => {
+  it('every operation of a send is by _id, except one read of the send queue per batch', async () => {
+    const f = await buildFixture(5);
+    for (const [i, c] of f.candidates.entries()) await recordGradeChange(f.change(c, i + 1));
+    const ops: string[] = [];
+    const ours = new Set(['grade_outbox', 'grade_deliveries', 'grade_due', 'grade_outbox_claims']);
+    mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
+      if (!ours.has(collection) || method === 'createIndex' || method === 'insertOne') return;
+      ops.push(`${collection}.${method}(${filter && typeof filter === 'object' ? Object.keys(filter).sort().join(',') : ''})`);
+    });
+    let round;
+    try {
+      round = await runGradeSenderOnce();
+    } finally {
+      mongoose.set('debug', false);
+    }
+    expect(round.sent).to.be.at.least(5);
+    // The ticket purge runs at most every 5 minutes, not per send.
+    const notById = ops.filter((op) => !op.endsWith('(_id)') && op !== 'grade_outbox_claims.deleteMany(createdAt)');
+    expect(notById.length, notById.join(' ')).to.be.at.most(2);
+    for (const op of notById) expect(op).to.equal('grade_due.find(dueAt)');
+    expect(ops.filter((op) => op.startsWith('grade_outbox.')).every((op) => op === 'grade_outbox.findOne(_id)'), 'the sender never writes the outbox document').to.equal(true);
+  });
+
+  it('a change recorded after the platform took the score, before the send is recorded as done, is sent afterwards', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await recordGradeChange(f.change(candidate, 7));
+    const [due] = (await findDueGrades(new Date(), 500)).filter((d) => d.userSub === candidate.sub);
+    const claim = await claimGrade(due, 'process-a', new Date());
+    expect(claim).to.not.equal(null).and.not.equal('contended');
+    // The score is in the LMS; the change lands in the window before completeSent.
+    await recordGradeChange(f.change(candidate, 19, { comment: 'Late revision' }));
+    expect(await completeSent(claim as Exclude<typeof claim, null | 'contended'>, new Date(), new Date())).to.equal('superseded');
+    expect(await outboxOf(f, candidate)).to.include({ state: 'pending', version: 2, sentVersion: 1 });
+    await runGradeSenderOnce();
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 19, comment: 'Late revision' });
+    expect(await outboxOf(f, candidate)).to.include({ state: 'sent', sentVersion: 2 });
+  });
+
+  it('two senders on one database, with changes recorded while they send, send each version once and end on the latest', async () => {
+    const f = await buildFixture(8);
+    for (const [i, c] of f.candidates.entries()) await recordGradeChange(f.change(c, i + 1));
+    let isRecording = true;
+    const mine = new Set(f.candidates.map((c) => c.sub));
+    const isOwnDue = async () => (await findDueGrades(new Date(), 500)).some((d) => d.activityId === f.activityId && mine.has(d.userSub));
+    const deadline = Date.now() + 15_000;
+    const senders = ['process-a', 'process-b'].map(async (owner) => {
+      while ((isRecording || (await isOwnDue())) && Date.now() < deadline) await runGradeSenderOnce({ owner, concurrency: 3 });
+    });
+    // Second and third changes for every candidate while both senders run.
+    for (const round of [1, 2]) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await Promise.all(f.candidates.map((c, i) => recordGradeChange(f.change(c, i + 1 + round * 10))));
+    }
+    isRecording = false;
+    await Promise.all(senders);
+    for (const [i, c] of f.candidates.entries()) {
+      const sent = (await getSandboxScores(f.placed.lineItemId!, c.sub)).map((s) => s.scoreGiven);
+      expect(new Set(sent).size, `${c.name}: no version sent twice (${sent.join(', ')})`).to.equal(sent.length);
+      expect(sent[0], `${c.name}: the latest change is the last sent`).to.equal(i + 21);
+      expect(await outboxOf(f, c)).to.include({ state: 'sent', version: 3, sentVersion: 3, sentScoreGiven: i + 21 });
+    }
+  });
+
+  it('a claim left by a stopped sender is taken over: after its lease, or (stopped before the lease) once its ticket is freed', async () => {
+    const f = await buildFixture(2);
+    const [leased, ticketed] = f.candidates;
+    await recordGradeChange(f.change(leased, 5));
+    await recordGradeChange(f.change(ticketed, 6));
+    const [due] = (await findDueGrades(new Date(), 500)).filter((d) => d.userSub === leased.sub);
+    expect(await claimGrade(due, 'stopped-sender', new Date())).to.have.property('userSub', leased.sub);
+    // The other stopped between its ticket and its lease.
+    await GradeClaimTicketModel.create({ _id: `${gradeSyncId(f.activityId, ticketed.sub)}:0`, owner: 'stopped-too', createdAt: new Date(Date.now() - 3 * 60_000) });
+
+    expect(await runGradeSenderOnce({ owner: 'survivor' })).to.include({ sent: 0 });
+    expect(await getSandboxScores(f.placed.lineItemId!, leased.sub)).to.have.length(0);
+    expect(await requeueStuckGrades(new Date(Date.now() + 61_000))).to.be.at.least(1);
+    await runGradeSenderOnce({ owner: 'survivor', now: later(CLAIM_LEASE_MS + 1_000) });
+    for (const [person, score] of [[leased, 5], [ticketed, 6]] as const) {
+      expect(await getSandboxScores(f.placed.lineItemId!, person.sub), person.name).to.have.length(1);
+      expect(await getSandboxGrade(f.placed.lineItemId!, person.sub)).to.include({ scoreGiven: score });
+    }
+  });
+
+  it('a change recorded without its queue entry (the recorder stopped between its two writes) is queued by the scheduler job', async () => {
+    const f = await buildFixture();
+    const [candidate] = f.candidates;
+    await recordGradeChange(f.change(candidate, 3));
+    await GradeDueModel.deleteOne({ _id: gradeSyncId(f.activityId, candidate.sub) });
+    await runGradeSenderOnce();
+    expect(await getSandboxScores(f.placed.lineItemId!, candidate.sub)).to.have.length(0);
+    const jobAt = later(2 * 60_000);
+    expect(await requeueStuckGrades(jobAt)).to.be.at.least(1);
+    await runGradeSenderOnce({ now: jobAt });
+    expect(await getSandboxGrade(f.placed.lineItemId!, candidate.sub)).to.include({ scoreGiven: 3 });
+  });
+
+  it('outbox documents of the earlier shape are upgraded at start: sending state moves out, waiting grades are queued, sent ones stay sent', async () => {
+    const f = await buildFixture(2);
+    const [waiting, done] = f.candidates;
+    const now = new Date();
+    const legacy = (person: SandboxPersonView, fields: Record<string, unknown>) => {
+      const { userName, comment, ...change } = f.change(person, 8);
+      return { _id: gradeSyncId(f.activityId, person.sub), ...change, userName: userName ?? '', comment: comment ?? null, version: 2, changedAt: now, attempts: 0, claimCount: 3, ...fields };
+    };
+    await GradeOutboxModel.collection.insertMany([
+      legacy(waiting, { state: 'retrying', attempts: 2, reason: 'The LMS answered 503', nextAttemptAt: new Date(now.getTime() - 1_000), sentVersion: 1, sentScoreGiven: 4, sentTimestamp: new Date(now.getTime() - 60_000) }),
+      legacy(done, { state: 'sent', sentVersion: 2, sentScoreGiven: 8, sentTimestamp: now, sentAt: now }),
+    ] as never[]);
+    expect(await upgradeGradeOutbox()).to.be.at.least(2);
+    const raw = await GradeOutboxModel.collection.findOne({ _id: gradeSyncId(f.activityId, waiting.sub) } as never);
+    expect(raw).to.not.have.property('state');
+    expect(await GradeDeliveryModel.findOne({ _id: gradeSyncId(f.activityId, waiting.sub) }).lean()).to.include({ state: 'retrying', attempts: 2, claimCount: 3, sentVersion: 1 });
+    expect(await outboxOf(f, done)).to.include({ state: 'sent', sentVersion: 2 });
+    expect(await upgradeGradeOutbox(), 'idempotent').to.equal(0);
+    await runGradeSenderOnce();
+    expect(await getSandboxGrade(f.placed.lineItemId!, waiting.sub)).to.include({ scoreGiven: 8 });
+    expect(await outboxOf(f, waiting)).to.include({ state: 'sent', sentVersion: 2, attempts: 0 });
+    expect(await getSandboxScores(f.placed.lineItemId!, done.sub), 'a sent grade is not sent again').to.have.length(0);
   });
 });
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { GradeRepairModel } from '../../src/grading/grade-repair';
 import { GradeOutboxModel, gradeSyncId } from '../../src/grading/outbox.model';
+import { readGradeSyncRecord } from '../../src/grading/outbox.service';
 import { JobRunModel, jobRunId, runJobSlot, type Job } from '../../src/jobs/scheduler';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { PracticumProgressModel } from '../../src/practicum/practicum-progress.model';
@@ -79,7 +80,7 @@ describe('reconciliation: derived records that disagree with their sources are r
     expect(sent.scoreGiven).to.equal(50);
     await GradeOutboxModel.deleteOne({ _id: outboxId });
     expect(await reconcilePracticumGrades('2026-12-02')).to.be.at.least(1);
-    expect(await GradeOutboxModel.findOne({ _id: outboxId }).lean()).to.include({ scoreGiven: 50, state: 'pending' });
+    expect(await readGradeSyncRecord(course.activityId, course.candidateA.sub)).to.include({ scoreGiven: 50, state: 'pending' });
 
     // Faculty see the repair beside the candidate's grade; the candidate's own page does not list grade sync.
     const facultyPage = (await open(course.faculty, course.placement)).text;

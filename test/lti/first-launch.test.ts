@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { ActivityModel } from '../../src/activities/activity.model';
 import { GradeOutboxModel } from '../../src/grading/outbox.model';
+import { readGradeSyncRecord } from '../../src/grading/outbox.service';
 import { LtiUserModel } from '../../src/lti/lti-user.model';
 import {
   addSandboxPerson,
@@ -123,7 +124,7 @@ describe('first launch, deep linking and a grade', () => {
     expect(res.text).to.match(/data-testid="grade-sync-row" data-user="[^"]+" data-state="sent"/);
     const grade = await getSandboxGrade(placed.lineItemId!, course.candidate.sub);
     expect(grade).to.include({ scoreGiven: 17.5, scoreMaximum: 20, comment: 'Strong start' });
-    const outbox = await GradeOutboxModel.findOne({ activityId: placed.custom.activity_id, userSub: course.candidate.sub }).lean();
+    const outbox = await readGradeSyncRecord(placed.custom.activity_id, course.candidate.sub);
     expect(outbox).to.include({ state: 'sent', version: 1, sentVersion: 1, sentScoreGiven: 17.5 });
   });
 
@@ -147,7 +148,7 @@ describe('first launch, deep linking and a grade', () => {
     expect(res.text).to.include('data-testid="score-skipped"');
     expect(decodeHtml(res.text)).to.include('LMS test user — no grade is sent');
     expect(res.text).to.match(/data-testid="grade-sync-row" data-user="[^"]+" data-state="skipped"/);
-    const outbox = await GradeOutboxModel.findOne({ activityId: placed.custom.activity_id, userSub: course.testStudent.sub }).lean();
+    const outbox = await readGradeSyncRecord(placed.custom.activity_id, course.testStudent.sub);
     expect(outbox).to.include({ state: 'skipped', scoreGiven: 5, sentVersion: 0, attempts: 0 });
     expect(await getSandboxGrade(placed.lineItemId!, course.testStudent.sub)).to.equal(null);
     expect(await getSandboxScores(placed.lineItemId!, course.testStudent.sub)).to.have.length(0);

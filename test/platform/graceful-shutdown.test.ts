@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startGradeSender } from '../../src/grading/grade-sender';
-import { GradeOutboxModel } from '../../src/grading/outbox.model';
-import { recordGradeChange } from '../../src/grading/outbox.service';
+import { readGradeSyncRecord, recordGradeChange } from '../../src/grading/outbox.service';
 import { loadConfig } from '../../src/platform/config';
 import { createShutdown, type BackgroundWorker } from '../../src/platform/graceful-shutdown';
 import { createDrainableServer } from '../../src/platform/http-drain';
@@ -73,7 +72,7 @@ describe('graceful shutdown: bounded by SHUTDOWN_TIMEOUT_MS', function () {
         gradingProgress: 'FullyGraded',
         isTestUser: false,
       });
-      const outbox = () => GradeOutboxModel.findOne({ activityId, userSub: candidate.sub }).lean();
+      const outbox = () => readGradeSyncRecord(activityId, candidate.sub);
       // As server.ts passes it: the configured send timeout, 1.5 s here against a 3 s limit.
       const sender = startGradeSender({ logger: createLogger({ ...testServer().config, logLevel: 'silent' }), timeoutMs: 1_500, intervalMs: 60_000 });
       const events: string[] = [];
