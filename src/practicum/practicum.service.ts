@@ -73,12 +73,16 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm, options:
   const settle = (entryId: unknown) => settleCandidate({ activity: ctx.activity, candidateSub: caller.sub, candidateName: caller.name, entryIds: [entryId], isApprovalChange: false, today: ctx.today, onGradeChange: ctx.onGradeChange });
 
   if (!form.entryId) {
-    const _id = new Types.ObjectId();
-    if (form.formToken && !(await claimFormToken(ctx, caller.sub, form.formToken, _id))) {
-      // The same form arrived twice at once: the other request creates the entry; this one edits it.
-      const earlier = await findEntryByFormToken(ctx, form.formToken);
-      if (!earlier) throw conflict('practicum_entry_changed', 'This entry is being saved in another window; reload to see it.');
-      return saveDraft(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version }, options);
+    let _id = new Types.ObjectId();
+    if (form.formToken && !(await withTransientRetry(() => claimFormToken(ctx, caller.sub, form.formToken!, _id)))) {
+      // The same form arrived again: the entry its first post reserved is edited if it exists...
+      const reserved = await withTransientRetry(() => PracticumEntryKeyModel.findOne({ _id: formTokenKey(ctx, caller.sub, form.formToken!) }).lean());
+      const earlier = reserved && (await withTransientRetry(() => PracticumEntryModel.findOne({ _id: reserved.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean()));
+      if (earlier) return saveDraft(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version }, options);
+      if (!reserved || !Types.ObjectId.isValid(reserved.entryId)) throw conflict('practicum_entry_changed', 'This entry is being saved in another window; reload to see it.');
+      // ...else the first post was cut off before its insert (or is still on its way): insert under
+      // the reserved _id, so however many posts of the form arrive, one entry exists.
+      _id = new Types.ObjectId(reserved.entryId);
     }
     // "Save and submit" of a new, complete entry is one insert (version 2: created, then submitted),
     // not an insert and an update: half the writes of a deadline, and nothing half-applied.

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { ActivityModel } from '../../src/activities/activity.model';
 import { PracticumAuditModel } from '../../src/practicum/practicum-audit.model';
+import { PracticumEntryKeyModel } from '../../src/practicum/practicum-entry-key.model';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { PracticumProgressModel } from '../../src/practicum/practicum-progress.model';
 import { PracticumSiteModel } from '../../src/practicum/practicum-site.model';
@@ -175,5 +177,20 @@ describe('practicum log: no half-made or duplicate entries', () => {
     const both = await Promise.all([1, 2].map(() => post(a, '/lti/practicum/entries', { siteName: 'Twice Site', formToken: token2, intent: 'draft' })));
     expect(both.map((r) => r.status)).to.include(200);
     expect((await entriesOf(course, course.candidateA.sub)).filter((e) => e.site?.name === 'Twice Site')).to.have.length(1);
+  });
+
+  it('a form whose first post was cut off after reserving its token (database lost) is saved when sent again, once', async () => {
+    const token = formValues((await get(a, '/lti/practicum')).text).formToken;
+    // What the cut-off post left: the token reserved for an entry id, and no entry.
+    const reservedId = new Types.ObjectId();
+    await PracticumEntryKeyModel.create({ _id: `practicum-entry:${JSON.stringify([course.activityId, course.candidateA.sub, token])}`, entryId: String(reservedId), createdAt: new Date() });
+    const again = await post(a, '/lti/practicum/entries', { ...COMPLETE_ENTRY, siteName: 'Cut Off Site', formToken: token, intent: 'submit' });
+    expect(again.status, again.text).to.equal(200);
+    const saved = (await entriesOf(course, course.candidateA.sub)).filter((e) => e.site?.name === 'Cut Off Site');
+    expect(saved).to.have.length(1);
+    expect(String(saved[0]._id)).to.equal(String(reservedId));
+    expect(saved[0].status).to.equal('submitted');
+    expect((await post(a, '/lti/practicum/entries', { ...COMPLETE_ENTRY, siteName: 'Cut Off Site', formToken: token, intent: 'submit' })).status).to.equal(200);
+    expect((await entriesOf(course, course.candidateA.sub)).filter((e) => e.site?.name === 'Cut Off Site')).to.have.length(1);
   });
 });
