@@ -1,6 +1,6 @@
-import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request } from 'express';
 import { z } from 'zod';
-import { TokenBuckets } from '../lti/guard/rate-limit';
+import { rateLimit } from '../lti/guard/rate-limit';
 import type { AppConfig } from '../platform/config';
 import { wrap } from '../platform/async-handler';
 import { AppError } from '../platform/errors';
@@ -27,11 +27,9 @@ export interface AccessRouterDeps {
 const tokenParam = z.string().min(1).max(2048);
 const redeemBody = z.object({ token: tokenParam });
 
-/** The same in-memory per-IP bucket as the LTI guard (see rate-limit.ts), with a message for mentors. */
+/** The same per-IP limit as the LTI guard, shared by every instance (see rate-limit.ts), with a message for mentors. */
 function perIpLimit(perMinute: number) {
-  if (perMinute <= 0) return (_req: Request, _res: Response, next: NextFunction) => next();
-  const buckets = new TokenBuckets(perMinute, perMinute / 60);
-  return (req: Request, _res: Response, next: NextFunction) => (buckets.take(req.ip ?? 'unknown') ? next() : next(accessErrors.rateLimited()));
+  return rateLimit('access', perMinute, { refusal: accessErrors.rateLimited });
 }
 
 const wantsHtml = (req: Request) => !(req.headers.accept ?? '').includes('application/json') || (req.headers.accept ?? '').includes('text/html');

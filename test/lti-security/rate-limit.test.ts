@@ -1,22 +1,85 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { TokenBuckets } from '../../src/lti/guard/rate-limit';
+import express from 'express';
+import request from 'supertest';
+import { rateLimit } from '../../src/lti/guard/rate-limit';
+import { createErrorHandler } from '../../src/platform/error-handler';
+import { createLogger } from '../../src/platform/logger';
+import { RateLimitBlockModel } from '../../src/platform/rate-limit-block.model';
+import { SharedRateLimiter, WINDOW_MS } from '../../src/platform/shared-rate-limit';
+import { testServer } from '../helpers/test-server';
 
-describe('LTI guard rate limit (in-memory token bucket)', () => {
-  it('allows a burst up to capacity, then refuses until tokens refill', () => {
-    const buckets = new TokenBuckets(3, 1);
-    const t = 1_000_000;
-    expect([1, 2, 3].map(() => buckets.take('10.0.0.1', t))).to.deep.equal([true, true, true]);
-    expect(buckets.take('10.0.0.1', t)).to.equal(false);
-    expect(buckets.take('10.0.0.2', t), 'other clients keep their own bucket').to.equal(true);
-    expect(buckets.take('10.0.0.1', t + 999)).to.equal(false);
-    expect(buckets.take('10.0.0.1', t + 2_000)).to.equal(true);
+/** Each test its own limiter name: tests share the database and run in any order. */
+const uniqueName = () => `test-${randomBytes(6).toString('hex')}`;
+/** The middle of a window, so a test never straddles a window edge. */
+const midWindow = () => Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS + WINDOW_MS / 2;
+
+describe('rate limits shared by instances through the database', function () {
+  this.timeout(30_000);
+
+  it('two instances on one database admit the limit once between them, not twice', async () => {
+    const name = uniqueName();
+    const a = new SharedRateLimiter({ name, perWindow: 30 });
+    const b = new SharedRateLimiter({ name, perWindow: 30 });
+    const now = midWindow();
+    let admitted = 0;
+    // Both instances hammer the same client concurrently until both refuse.
+    for (let round = 0; round < 40; round++) {
+      const answers = await Promise.all([a.take('10.0.0.1', now), b.take('10.0.0.1', now), a.take('10.0.0.1', now), b.take('10.0.0.1', now)]);
+      admitted += answers.filter(Boolean).length;
+    }
+    expect(admitted).to.equal(30);
+    expect(await a.take('10.0.0.2', now), 'another client has its own limit').to.equal(true);
+    expect(await b.take('10.0.0.1', now + WINDOW_MS), 'the next window starts afresh').to.equal(true);
   });
 
-  it('forgets idle clients once it holds too many', () => {
-    const buckets = new TokenBuckets(2, 1, 2);
-    buckets.take('a', 0);
-    buckets.take('b', 0);
-    buckets.take('c', 10_000);
-    expect((buckets as unknown as { buckets: Map<string, unknown> }).buckets.size).to.be.at.most(2);
+  it('costs one insert per block, not per request', async () => {
+    const name = uniqueName();
+    const limiter = new SharedRateLimiter({ name, perWindow: 600 });
+    const now = midWindow();
+    for (let i = 0; i < 100; i++) expect(await limiter.take('10.0.0.9', now)).to.equal(true);
+    const blocks = await RateLimitBlockModel.countDocuments({ _id: { $regex: `^${name}:` } });
+    expect(limiter.blockSize).to.equal(30);
+    expect(blocks).to.equal(Math.ceil(100 / 30));
+  });
+
+  it('an instance that saw no request refuses only after the database shows the window full', async () => {
+    const name = uniqueName();
+    const busy = new SharedRateLimiter({ name, perWindow: 5 });
+    const now = midWindow();
+    for (let i = 0; i < 5; i++) expect(await busy.take('10.0.0.3', now)).to.equal(true);
+    const fresh = new SharedRateLimiter({ name, perWindow: 5 });
+    expect(await fresh.take('10.0.0.3', now)).to.equal(false);
+    expect(await RateLimitBlockModel.countDocuments({ _id: { $regex: `^${name}:` } })).to.equal(5);
+  });
+
+  it('two apps (as two instances) behind one address: the limit holds across both, refusals are 429 with Retry-After', async () => {
+    const { config } = testServer();
+    const logger = createLogger({ ...config, logLevel: 'silent' });
+    const name = uniqueName();
+    const buildApp = () => {
+      const app = express();
+      app.get('/hit', rateLimit(name, 10, { logger }), (_req, res) => res.send('ok'));
+      app.use(createErrorHandler(logger, false));
+      return app;
+    };
+    const apps = [buildApp(), buildApp()];
+    // Stay inside one window: wait out the last seconds of the current one.
+    const left = WINDOW_MS - (Date.now() % WINDOW_MS);
+    if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+    const answers = [];
+    for (let i = 0; i < 14; i++) answers.push(await request(apps[i % 2]).get('/hit').set('Accept', 'application/json'));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).to.have.lengthOf(10);
+    expect(statuses.slice(10)).to.deep.equal([429, 429, 429, 429]);
+    const refused = answers[13];
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
+    expect(refused.text).to.include('lti_rate_limited');
+  });
+
+  it('0 turns a limit off', async () => {
+    const app = express();
+    app.get('/hit', rateLimit(uniqueName(), 0), (_req, res) => res.send('ok'));
+    for (let i = 0; i < 5; i++) await request(app).get('/hit').expect(200);
   });
 });

@@ -24,9 +24,9 @@ export function createLtiGuard(deps: { config: AppConfig; logger: Logger; keys?:
   router.use(refuseUnusableState);
   // Secure cookies get Partitioned (CHIPS); confirmed storage launches get SameSite=None; Secure; Partitioned.
   router.use(partitionedCookies());
-  router.all(LTI_ROUTES.login, rateLimit(config.lti.rateLimitPerMinute), createLoginGuard({ config, logger }));
+  router.all(LTI_ROUTES.login, rateLimit('lti-login', config.lti.rateLimitPerMinute, { logger }), createLoginGuard({ config, logger }));
 
-  const launchLimit = rateLimit(config.lti.rateLimitPerMinute);
+  const launchLimit = rateLimit('lti-launch', config.lti.rateLimitPerMinute, { logger });
   const launchGuard = createLaunchGuard({ config, logger, keys: new KeyResolver(deps.keys) });
   // Platform storage: the page that read the state back posts the one-time id here (rewritten into the launch).
   const confirm = createStorageConfirm({ logger });

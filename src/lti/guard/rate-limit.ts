@@ -1,45 +1,26 @@
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { AppError } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import { SharedRateLimiter } from '../../platform/shared-rate-limit';
 import { guardErrors } from './guard.errors';
 
 /**
- * A per-IP token bucket kept in process memory. Deliberately DB-free: it bounds a
- * flood against one instance cheaply, but with several instances each keeps its own
- * buckets (the effective limit is N times higher) and a restart resets them. Put a
- * shared limiter (proxy or Redis) in front if that matters.
+ * Requests per client address and minute, counted in the database so that every instance shares
+ * one limit (see shared-rate-limit.ts). req.ip honours the app's 'trust proxy' setting.
+ * perMinute 0 turns limiting off.
  */
-export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; updatedAt: number }>();
-
-  constructor(
-    private readonly capacity: number,
-    private readonly refillPerSecond: number,
-    private readonly maxKeys = 10_000,
-  ) {}
-
-  /** Takes one token for key; false when the bucket is empty. */
-  take(key: string, now = Date.now()): boolean {
-    const bucket = this.buckets.get(key) ?? { tokens: this.capacity, updatedAt: now };
-    const refilled = Math.min(this.capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.refillPerSecond);
-    const allowed = refilled >= 1;
-    this.buckets.set(key, { tokens: allowed ? refilled - 1 : refilled, updatedAt: now });
-    if (this.buckets.size > this.maxKeys) this.prune(now);
-    return allowed;
-  }
-
-  /** Drops buckets that would be full again: they carry no information. */
-  private prune(now: number): void {
-    for (const [key, b] of this.buckets) {
-      if (b.tokens + ((now - b.updatedAt) / 1000) * this.refillPerSecond >= this.capacity) this.buckets.delete(key);
-    }
-  }
-}
-
-/** perMinute 0 turns limiting off. req.ip honours the app's 'trust proxy' setting. */
-export function rateLimit(perMinute: number): RequestHandler {
+export function rateLimit(name: string, perMinute: number, options: { logger?: Logger; refusal?: () => AppError } = {}): RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
-  const buckets = new TokenBuckets(perMinute, perMinute / 60);
-  return (req, _res, next) => {
-    if (buckets.take(req.ip ?? 'unknown')) return next();
-    next(guardErrors.rateLimited());
+  const limiter = new SharedRateLimiter({ name, perWindow: perMinute, logger: options.logger });
+  const refusal = options.refusal ?? guardErrors.rateLimited;
+  return (req: Request, res: Response, next: NextFunction) => {
+    limiter.take(req.ip ?? 'unknown').then(
+      (isAdmitted) => {
+        if (isAdmitted) return next();
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil((60_000 - (Date.now() % 60_000)) / 1000))));
+        next(refusal());
+      },
+      (err: unknown) => next(err),
+    );
   };
 }
