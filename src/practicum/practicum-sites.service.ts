@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../platform/errors';
 import { PracticumSiteModel, siteKey } from './practicum-site.model';
 import type { EntryForm } from './practicum.schemas';
@@ -19,15 +21,27 @@ export async function resolveSite(iss: string, candidateSub: string, form: Entry
   return { siteId: null, name: form.siteName, district: form.siteDistrict, gradeBand: form.gradeBand ?? null, populations: [...new Set(form.populations)] };
 }
 
+/**
+ * The _id of a candidate's remembered site, derived from who and where: the write of every entry
+ * with a site then finds its document by _id alone (a filter on iss, candidateSub and key scans
+ * the whole collection on the embedded database, inside a write, on every save at a deadline).
+ */
+export function siteIdOf(iss: string, candidateSub: string, key: string): Types.ObjectId {
+  return new Types.ObjectId(createHash('sha256').update(JSON.stringify([iss, candidateSub, key])).digest().subarray(0, 12));
+}
+
 /** Remembers (or refreshes) a site for the candidate's next entries. */
 export async function rememberSite(iss: string, candidateSub: string, site: EntrySite): Promise<void> {
-  const filter = { iss, candidateSub, key: siteKey(site.name, site.district) };
-  const update = { $set: { name: site.name, district: site.district, gradeBand: site.gradeBand, populations: site.populations, lastUsedAt: new Date() } };
+  const key = siteKey(site.name, site.district);
+  const _id = siteIdOf(iss, candidateSub, key);
+  const fields = { name: site.name, district: site.district, gradeBand: site.gradeBand, populations: site.populations, lastUsedAt: new Date() };
   try {
-    await PracticumSiteModel.updateOne(filter, update, { upsert: true });
+    await PracticumSiteModel.updateOne({ _id }, { $set: fields, $setOnInsert: { iss, candidateSub, key } }, { upsert: true });
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
-    await PracticumSiteModel.updateOne(filter, update);
+    // Another save inserted it first, or a site remembered before the _id was derived holds the key.
+    const updated = await PracticumSiteModel.updateOne({ _id }, { $set: fields });
+    if (updated.matchedCount === 0) await PracticumSiteModel.updateOne({ iss, candidateSub, key }, { $set: fields });
   }
 }
 

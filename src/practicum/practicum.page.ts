@@ -10,7 +10,8 @@ import { listSites } from './practicum-sites.service';
 import { entryScope, viewFor } from './practicum.policy';
 import { entryFormValues, presentCohortRow, presentEntry, presentEntryForm, presentProgress, STATUS_LABELS } from './practicum.presenter';
 import type { BatchResult } from './practicum.service';
-import { toProgressEntry } from './progress-store';
+import { progressId, toProgressEntry } from './progress-store';
+import { withTransientRetry } from '../platform/transient';
 import { computeProgress } from './progress.service';
 import { listMentorAssignments } from './practicum-mentors.service';
 import { listCourseMembers } from '../courses/course-membership.service';
@@ -56,7 +57,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   const scope = entryScope(caller, activity);
 
   if (view === 'candidate') {
-    const entries = await PracticumEntryModel.find(scope).sort({ date: -1, createdAt: -1 }).limit(500).lean();
+    const entries = await candidateEntries(activity, caller.sub, scope, options.savedEntryId);
     const summary = computeProgress(entries.map(toProgressEntry), rules, { start: settings.termStart, end: settings.termEnd }, options.today);
     const editing = options.editEntryId ? entries.find((e) => String(e._id) === options.editEntryId && (e.status === 'draft' || e.status === 'returned')) : undefined;
     const values = options.form?.values ?? (editing ? entryFormValues(editing) : {});
@@ -108,6 +109,27 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
       description: status ? STATUS_LABELS[status]?.label : view === 'mentor' ? 'Awaiting your verification' : 'Awaiting review',
     },
   };
+}
+
+type EntryDoc = Awaited<ReturnType<typeof loadEntry>>;
+const loadEntry = (id: string) => withTransientRetry(() => PracticumEntryModel.findOne({ _id: id }).lean());
+
+/**
+ * The candidate's own entries, newest first (at most 500). Read by _id from the ids their progress
+ * document lists — the page every submit answers with, so at a deadline a query by candidate
+ * (a scan of every entry of every candidate on the embedded database) per request was most of the
+ * database's work. The entry just saved is read even if its progress write is still behind; a
+ * candidate without a progress document (first use) is read by query.
+ */
+async function candidateEntries(activity: Activity, candidateSub: string, scope: Record<string, unknown>, savedEntryId?: string): Promise<NonNullable<EntryDoc>[]> {
+  const progress = (await withTransientRetry(() => PracticumProgressModel.findOne({ _id: progressId(activity._id, candidateSub) }, { items: 1 }).lean())) as { items?: Record<string, unknown> | null } | null;
+  if (!progress?.items) return PracticumEntryModel.find(scope).sort({ date: -1, createdAt: -1 }).limit(500).lean();
+  const ids = new Set(Object.keys(progress.items));
+  if (savedEntryId) ids.add(savedEntryId);
+  const found = await Promise.all([...ids].map(loadEntry));
+  const mine = found.filter((e): e is NonNullable<EntryDoc> => e !== null && String(e.activityId) === String(activity._id) && e.iss === activity.iss && e.candidateSub === candidateSub);
+  const newestFirst = (a: NonNullable<EntryDoc>, b: NonNullable<EntryDoc>) => (b.date ?? '').localeCompare(a.date ?? '') || (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0);
+  return mine.sort(newestFirst).slice(0, 500);
 }
 
 /** The audit trail of one entry the caller may see (scope applied). */
