@@ -4,7 +4,8 @@
  *   npm run bench                 full: 200 concurrent launches per tool, CPU profile, 2,000 scores
  *   npm run bench -- --quick      CI: 20 launches, 50 scores, no profile (< 60 s, exits 0 whatever the numbers)
  *
- * Options: --launches N --concurrency N --scores N --score-concurrency N --no-profile --no-grades --no-launches
+ * Options: --launches N --concurrency N --scores N --score-concurrency N --no-profile --no-grades --no-launches --no-build
+ * The tools and the grade process run from the compiled build (dist/, emitted first by tsc), not through tsx.
  * Exits non-zero only on a script error or a failed launch / score.
  */
 import fs from 'node:fs';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     'no-grades': { type: 'boolean', default: false },
     'no-launches': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -53,6 +55,20 @@ const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
 const PROFILE_DIR = path.join(ROOT, 'bench', 'profiles');
 
+/** A TypeScript entry point's compiled file in dist/ (tsconfig.bench.json: rootDir is the project). */
+const compiled = (entry: string) => path.join('dist', entry.replace(/\.ts$/, '.js'));
+
+/**
+ * Emits the compiled build the tools run from: what `npm run build` emits for src/, plus the bench
+ * entry points (tsconfig.bench.json). --noCheck: the same emit without the type check, which is
+ * npm test's job and would double the time of a quick run here.
+ */
+async function buildCompiled(): Promise<void> {
+  const started = Date.now();
+  await runChild('tsc -p tsconfig.bench.json', [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.bench.json', '--noCheck'], childEnv({}), 300_000);
+  log(`compiled build emitted to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 function fieldbookEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
   return childEnv({
     NODE_ENV: 'development',
@@ -73,7 +89,7 @@ async function registerInFieldbook(platform: BenchPlatform, env: NodeJS.ProcessE
   await runChild(
     'platform:register',
     [
-      '--import', 'tsx', 'src/lti/register-platform.cli.ts',
+      compiled('src/lti/register-platform.cli.ts'),
       '--issuer', platform.issuer,
       '--client-id', platform.clientId,
       '--auth-url', platform.authEndpoint,
@@ -87,7 +103,7 @@ async function registerInFieldbook(platform: BenchPlatform, env: NodeJS.ProcessE
 }
 
 async function startFieldbookChild(port: number, dataDir: string, extraNodeArgs: string[] = []): Promise<Child> {
-  const child = startChild('fieldbook', [...extraNodeArgs, '--import', 'tsx', 'src/server.ts'], fieldbookEnv(port, dataDir));
+  const child = startChild('fieldbook', [...extraNodeArgs, compiled('src/server.ts')], fieldbookEnv(port, dataDir));
   await waitForHttp(`http://127.0.0.1:${port}/health`, child);
   return child;
 }
@@ -98,7 +114,7 @@ async function startBareChild(port: number, dataDir: string, platform: BenchPlat
     DATA_DIR: dataDir,
     BENCH_PLATFORM: JSON.stringify({ issuer: platform.issuer, clientId: platform.clientId, authEndpoint: platform.authEndpoint, tokenEndpoint: platform.tokenEndpoint, jwksUrl: platform.jwksUrl }),
   });
-  const child = startChild('bare-ltijs', ['--import', 'tsx', 'bench/bare-ltijs.ts'], env);
+  const child = startChild('bare-ltijs', [compiled('bench/bare-ltijs.ts')], env);
   const deadline = Date.now() + 120_000;
   while (!child.output().includes('BARE_LTIJS_READY')) {
     if (child.proc.exitCode !== null) throw new Error(`bare-ltijs exited (${child.proc.exitCode}):\n${child.output().slice(-4000)}`);
@@ -255,7 +271,7 @@ async function gradeBenchmark(report: Report): Promise<boolean> {
     log(`grade passback (${only}): ${scores} scores, ${learners} learners, concurrency ${scoreConcurrency} (separate process)`);
     const out = await runChild(
       `grades ${only}`,
-      ['--import', 'tsx', 'bench/grades.ts', '--only', only, '--scores', String(scores), '--concurrency', String(scoreConcurrency), '--learners', String(learners)],
+      [compiled('bench/grades.ts'), '--only', only, '--scores', String(scores), '--concurrency', String(scoreConcurrency), '--learners', String(learners)],
       childEnv({ LOG_LEVEL: 'warn' }),
       45 * 60_000,
     );
@@ -344,6 +360,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   let ok = true;
   try {
+    if (!args['no-build'] && !(args['no-launches'] && args['no-grades'])) await buildCompiled();
     if (!args['no-launches']) ok = (await launchBenchmark(report)) && ok;
     if (!args['no-grades']) ok = (await gradeBenchmark(report)) && ok;
   } finally {
