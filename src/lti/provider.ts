@@ -6,6 +6,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from '../platform/d
 import type { Logger } from '../platform/logger';
 import { installVerifiedPlatformLookup } from './guard/verified-platform';
 import { installKeyGeneration } from './keys/key-generation';
+import { installSigningKeyLookup } from './keys/signing-keys';
 import { lti } from './ltijs';
 
 export const LTI_MOUNT = '/lti';
@@ -30,6 +31,7 @@ let isSetUp = false;
 export async function setupLti(config: AppConfig, logger: Logger, databaseUri: string): Promise<void> {
   if (isSetUp) return;
   installKeyGeneration();
+  installSigningKeyLookup(config.lti.encryptionKey);
   lti.setup(
     config.lti.encryptionKey,
     { url: databaseUri },
