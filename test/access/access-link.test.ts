@@ -190,6 +190,9 @@ describe('External access links (/access)', () => {
     app.use('/access', createAccessRouter({ config, logger: createLogger({ ...config, logLevel: 'silent' }), redeemPerMinute: 2 }));
     app.use(notFoundHandler);
     app.use(createErrorHandler(createLogger({ ...config, logLevel: 'silent' }), false));
+    // Limits count per fixed minute (shared through the database): start well inside one.
+    const leftInMinute = 60_000 - (Date.now() % 60_000);
+    if (leftInMinute < 8_000) await new Promise((resolve) => setTimeout(resolve, leftInMinute + 50));
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await request(app).post('/access/redeem').type('form').send({ token: 'garbage' })).status);
     expect(statuses).to.deep.equal([400, 400, 429, 429]);
