@@ -1,3 +1,4 @@
+/* global rs, db, print, quit, sleep -- mongosh shell globals */
 // Run by the mongo-init service of docker-compose.scale.yml: initiates replica set rs0 on first
 // start (a no-op afterwards) and waits until a primary is elected, so Fieldbook starts against a
 // writable set.
