@@ -24,6 +24,12 @@ import { FAILURE_STATUS, PRACTICUM } from './practicum.routes';
 import { batchSchema, parseBatch, returnSchema } from './practicum.schemas';
 import { transitionEntries, type BatchResult } from './practicum.service';
 import { ACTION_LABELS } from './practicum.transitions';
+import { renderHourLogPdf } from './hour-log.pdf';
+import { buildHourLog } from './practicum-export.service';
+import { exportQuerySchema, hourLogFileName, presentHourLog, sendDownload } from './practicum-export.routes';
+import { authorizeCandidateLog } from './practicum.policy';
+import { displayZone } from '../platform/time-zone';
+import { notFound } from '../platform/errors';
 
 export interface MentorAccessDeps {
   config: AppConfig;
@@ -82,6 +88,7 @@ async function buildSection(reach: Reach, selected: Set<string>) {
     activityTitle: reach.activity.title,
     courseTitle: reach.courseTitle,
     candidates: [...reach.candidateNames.values()].join(', '),
+    hourLogs: [...reach.candidateNames].map(([sub, name]) => ({ name, query: new URLSearchParams({ aid: String(reach.activity._id), candidate: sub }).toString() })),
     awaiting: awaiting.map((e) => ({ ...presentEntry(e, 'mentor'), candidateName: named(e), checked: selected.has(`${String(e._id)}:${e.version}`) })),
     recent: recent.map((e) => ({ ...presentEntry(e, 'mentor'), candidateName: named(e), by: (e.lastTransition as { actor?: { name?: string } } | null)?.actor?.name ?? '' })),
   };
@@ -151,6 +158,29 @@ export function createMentorAccessRouter(deps: MentorAccessDeps): Router {
       await render(res, session, reach, {});
     }),
   );
+
+  /**
+   * The hour log of a candidate the mentor currently mentors (page and PDF), so a site supervisor
+   * can sign the document the licensure office asks for. Outside their reach: 404.
+   */
+  const hourLog = (asPdf: boolean) =>
+    wrap(async (req, res) => {
+      const session = await requireExternalSession(req);
+      const parsed = parseForm(exportQuerySchema, req.query);
+      const aid = typeof req.query.aid === 'string' ? req.query.aid : '';
+      const candidate = parsed.ok ? parsed.value.candidate : undefined;
+      const r = (await reachOf(session)).find((x) => String(x.activity._id) === aid && candidate !== undefined && x.actor.scope.candidateSubs.includes(candidate));
+      if (!r || !candidate) throw notFound('practicum_candidate_not_found', 'That hour log is not among the candidates you mentor.');
+      authorizeCandidateLog(r.actor, r.activity, candidate);
+      const zone = displayZone(parsed.ok ? parsed.value.tz : undefined);
+      const log = await buildHourLog(r.actor, r.activity, candidate, zone, new Date());
+      if (!log.courseTitle) log.courseTitle = r.courseTitle;
+      if (asPdf) return sendDownload(res, await renderHourLogPdf(log), 'application/pdf', hourLogFileName(log, new Date()));
+      const query = new URLSearchParams({ s: session.token, aid, candidate, ...(parsed.ok && parsed.value.tz ? { tz: parsed.value.tz } : {}) });
+      res.render('practicum/hour-log', presentHourLog(log, { pdf: `/access/practicum/hour-log.pdf?${query}`, back: `/access/home?${new URLSearchParams({ s: session.token })}`, backLabel: 'Back to your candidates' }));
+    });
+  router.get('/practicum/hour-log', hourLog(false));
+  router.get('/practicum/hour-log.pdf', hourLog(true));
 
   router.post(
     '/practicum/:action(verify|return)',

@@ -98,3 +98,19 @@ export function authorizeEntry(actor: PracticumActor, role: ActorRole, entry: En
     role === 'candidate' ? actor.kind === 'lti' && isOwner(actor.caller, entry) : role === 'mentor' ? isMentorOf(actor, entry) : actor.kind === 'lti' && teachesCourse(actor.caller, entry);
   if (!allowed) throw forbidden('practicum_entry_forbidden', 'You cannot change this entry.');
 }
+
+/**
+ * Whether an actor may read one candidate's whole log (hour log, exports): the candidate their own,
+ * faculty and coordinators any candidate of their course, a mentor only their mentees. Throws 403.
+ * Whether the person is a candidate of the course at all is the caller's next check (404).
+ */
+export function authorizeCandidateLog(actor: PracticumActor, activity: ActivityRef, candidateSub: string): void {
+  const ref = { activityId: activity._id, iss: activity.iss, contextId: activity.contextId, candidateSub };
+  let allowed: boolean;
+  if (actor.kind === 'external') allowed = isMentorOf(actor, ref);
+  else {
+    const view = viewFor(actor.caller, activity);
+    allowed = view === 'faculty' || view === 'coordinator' || (view === 'mentor' && isMentorOf(actor, ref)) || (view === 'candidate' && isOwner(actor.caller, ref));
+  }
+  if (!allowed) throw forbidden('practicum_log_forbidden', 'You cannot see this candidate’s practicum log.');
+}

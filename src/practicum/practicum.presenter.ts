@@ -136,6 +136,8 @@ export function presentCohortRow(p: PracticumProgress, rules: RulePack) {
   const requiredMinutes = rules.requiredHours * 60;
   return {
     candidateSub: p.candidateSub,
+    /** For the hour-log links (?candidate=): a sub may hold any character. */
+    candidateParam: encodeURIComponent(p.candidateSub),
     name: p.candidateName || p.candidateSub,
     counted: hoursText(counted),
     awaiting: hoursText(awaiting),

@@ -22,6 +22,7 @@ import { actorRoleFor, viewFor } from './practicum.policy';
 import { batchSchema, entryFormSchema, mentorFormSchema, mentorResendSchema, missingForSubmit, parseBatch, queueFilterSchema, returnSchema } from './practicum.schemas';
 import { findEntryByFormToken, saveDraft, transitionEntries, type FailureReason, type PracticumContext } from './practicum.service';
 import { ACTION_LABELS } from './practicum.transitions';
+import { createPracticumExportRouter } from './practicum-export.routes';
 
 export const PRACTICUM = 'practicum-log';
 const OBJECT_ID = /^[a-f0-9]{24}$/;
@@ -68,6 +69,8 @@ export function createPracticumRouter(deps: KindDeps): Router {
   const { logger } = deps;
   const router = Router();
   const everyone = ['candidate', 'faculty', 'mentor', 'coordinator', 'designer'] as const;
+  // CSV, printable hour log and its PDF (practicum-export.routes.ts).
+  router.use(createPracticumExportRouter());
 
   router.get(
     '/practicum',
