@@ -48,7 +48,7 @@ export async function buildLoadClass(origin: string, candidates: number, setting
   const response = findForm(submitted.text, 'JWT');
   if (submitted.status !== 200 || !response) throw new Error(`deep-link submit answered ${submitted.status}: ${submitted.text.slice(0, 300)}`);
   const back = await browser.postForm(response.action, response.fields);
-  if (back.status !== 200) throw new Error(`deep-link return answered ${back.status}`);
+  if (back.status !== 200) throw new Error(`deep-link return answered ${back.status}: ${back.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)}`);
   const placement = (await listSandboxPlacements(course.id)).find((p) => p.createdByDeepLink && p.title === title);
   if (!placement?.custom.activity_id) throw new Error('the Sandbox has no placement for the new activity');
   return { courseId: course.id, faculty, candidates: people, placement, activityId: placement.custom.activity_id };
@@ -113,6 +113,8 @@ export interface Expected {
   unansweredAutosaves?: number[];
   /** Entries of this candidate that exist apart from these requests. */
   others?: number;
+  /** The status the answered submits must have now (default: submitted). */
+  status?: string;
 }
 
 /**
@@ -130,7 +132,7 @@ export async function problemsOf(activityId: string, expected: Expected): Promis
     const found = byText.get(sent.description) ?? [];
     if (found.length !== 1) problems.push(`${who}: submit ${i}/${k} stored ${found.length} times`);
     const e = found[0];
-    if (e && (e.status !== 'submitted' || e.minutes !== Math.round(Number(sent.hours) * 60) || e.date !== sent.date || e.site?.name !== sent.siteName)) {
+    if (e && (e.status !== (expected.status ?? 'submitted') || e.minutes !== Math.round(Number(sent.hours) * 60) || e.date !== sent.date || e.site?.name !== sent.siteName)) {
       problems.push(`${who}: submit ${i}/${k} stored as ${e.status} ${e.minutes} min ${e.date}, not as sent`);
     }
   }

@@ -43,9 +43,16 @@ export interface Answer {
 }
 
 export class SandboxBrowser {
-  readonly jar = new CookieJar();
+  readonly jar: CookieJar = new CookieJar();
 
-  constructor(readonly origin: string) {}
+  constructor(readonly origin: string, jar?: CookieJar) {
+    if (jar) this.jar = jar;
+  }
+
+  /** The same browser (its cookies) with its requests routed to another instance. */
+  at(origin: string): SandboxBrowser {
+    return new SandboxBrowser(origin, this.jar);
+  }
 
   private url(pathOrUrl: string): string {
     const u = new URL(pathOrUrl, this.origin);
