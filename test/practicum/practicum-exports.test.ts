@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import zlib from 'node:zlib';
-import { findSandboxMailTo } from '../../src/sandbox';
+import { addSandboxPerson, findSandboxMailTo } from '../../src/sandbox';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { sessionFromLocation } from '../access/access-kit';
 import { decodeHtml } from '../helpers/sandbox-launch';
@@ -127,12 +127,16 @@ describe('practicum log: exports (CSV, printable hour log, PDF)', function () {
     expect(csvRecords((await get(a, '/lti/practicum/export.csv?tz=Mars%2FOlympus')).text).header).to.include('Approved at (UTC)');
   });
 
-  it('faculty get every candidate of the course; the LMS mentor only their mentee; a designer nothing (403)', async () => {
+  it('faculty and coordinators get every candidate of the course; the LMS mentor only their mentee; a designer nothing (403)', async () => {
     const all = csvRecords((await get(faculty, '/lti/practicum/export.csv')).text).rows;
     expect(all.map((r) => r.Candidate).sort()).to.deep.equal([course.candidateA.name, course.candidateA.name, course.candidateB.name].sort());
     const mine = csvRecords((await get(mentor, '/lti/practicum/export.csv')).text).rows;
     expect(mine).to.have.length(2);
     expect(mine.every((r) => r.Candidate === course.candidateA.name)).to.equal(true);
+    const coordinatorPerson = await addSandboxPerson(course.id, { name: `Cody Coordinator ${course.id}`, roles: 'coordinator' });
+    const coordinator = await open(coordinatorPerson, course.placement);
+    expect(csvRecords((await get(coordinator, '/lti/practicum/export.csv')).text).rows).to.have.length(3);
+    expect((await get(coordinator, `/lti/practicum/hour-log?candidate=${encodeURIComponent(course.candidateB.sub)}`)).status).to.equal(200);
     const designer = await open(course.designer, course.placement);
     expect((await get(designer, '/lti/practicum/export.csv')).status).to.equal(403);
     expect((await get(designer, `/lti/practicum/hour-log?candidate=${encodeURIComponent(course.candidateA.sub)}`)).status).to.equal(403);
