@@ -32,6 +32,6 @@ export function toCsv(header: string[], rows: CsvCell[][]): string {
  */
 export function safeFileName(stem: string, suffix: string): string {
   const ascii = stem.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
-  const cleaned = ascii.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-{2,}/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80);
+  const cleaned = ascii.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-{2,}/g, '-').replace(/\.{2,}/g, '.').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80);
   return `${cleaned || 'export'}${suffix}`;
 }

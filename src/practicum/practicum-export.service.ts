@@ -253,8 +253,9 @@ export async function buildHourLog(reader: PracticumActor, activity: Activity, c
   const minimums = new Map(rules.categoryMinimums.map((c) => [c.category as string, c.minimumHours]));
   const categoryIds = [...new Set([...rules.categoryMinimums.map((c) => c.category as string), ...entries.map((e) => e.category).filter((c): c is string => Boolean(c))])];
   const sumOf = (list: LogEntryRow[]) => Math.round(list.reduce((s, r) => s + r.hours, 0) * 100) / 100;
+  const categoryOf = new Map(entries.map((e) => [String(e._id), e.category]));
   const categories = categoryIds.map((id) => {
-    const inCategory = rows.filter((r) => entries.find((e) => String(e._id) === r.id)?.category === id);
+    const inCategory = rows.filter((r) => categoryOf.get(r.id) === id);
     const counted = sumOf(inCategory.filter((r) => r.counts));
     const minimum = minimums.get(id) ?? null;
     return { label: labelOf(ACTIVITY_CATEGORIES, id), counted, logged: sumOf(inCategory), minimum, isMet: minimum === null ? null : counted >= minimum, isExcluded: rules.excludedCategories.includes(id as never) };
