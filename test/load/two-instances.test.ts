@@ -38,11 +38,9 @@ describe('two instances on one database: a class submits, faculty approve', func
     expect(codes, 'both instances stop cleanly').to.deep.equal([0, 0]);
   });
 
-  // Skipped until the grade sender is fixed: run on 2026-12-02 (load average 10 on 2 cores) every
-  // entry and progress document was right and every gradebook cell showed the computed grade, but
-  // one candidate's two approvals reached the Sandbox as 3 scores — a grade sent twice by the two
-  // instances' senders. Remove .skip to see it.
-  it.skip(`${CANDIDATES * 2} submits and ${CANDIDATES * 2} approvals through both instances: records and gradebook exactly right`, async () => {
+  // Failed before the outbox's send path moved to delivery documents and a send queue: one
+  // candidate's two approvals reached the Sandbox as 3 scores (a grade sent twice by the two senders).
+  it(`${CANDIDATES * 2} submits and ${CANDIDATES * 2} approvals through both instances: records and gradebook exactly right`, async () => {
     const instances = [a.origin, b.origin];
     // Each candidate launches through one instance and keeps a tab on each.
     const tabs: OpenForm[][] = await inBatches(cls.candidates, 10, async (c, i) => {
