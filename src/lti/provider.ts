@@ -1,3 +1,4 @@
+import { keySessionDocumentsById } from './session-keys';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../platform/config';
 import { isDatabaseAvailable } from '../platform/database/availability';
@@ -51,6 +52,8 @@ export async function setupLti(config: AppConfig, logger: Logger, databaseUri: s
   // ltijs's own reconnect logic on the shared connection is removed again (database.ts says why).
   await withoutForeignConnectionListeners(() => lti.deploy({ serverless: true, silent: true }).then(() => undefined));
   installVerifiedPlatformLookup(lti);
+  // Session documents read and written by _id: no collection scan per request on the embedded database.
+  keySessionDocumentsById(lti);
   // ltijs validates the session; the pages themselves are the app's (launch.routes.ts), so ltijs
   // hands every valid launch on instead of answering it.
   lti.onConnect((_token, _req, _res, next) => next());
