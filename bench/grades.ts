@@ -77,8 +77,10 @@ export interface QueuedRunResult {
   errorSamples: string[];
   /** Time to record all N changes (the burst). */
   enqueueMs: number;
-  /** First change recorded → last grade sent. */
+  /** First change recorded (prequeued: the sender started) → last grade sent. */
   drainMs: number;
+  /** prequeued: all N were waiting in the outbox before the sender started. */
+  isPrequeued: boolean;
   scoresPerSecond: number;
   /** Grade change → the Sandbox received the score. */
   latency: LatencySummary;
@@ -89,6 +91,8 @@ export interface QueuedRunResult {
 
 export interface GradeBenchResult {
   queued?: QueuedRunResult;
+  /** The same N changes recorded first, then drained by a sender started afterwards. */
+  prequeued?: QueuedRunResult;
   form?: GradeRunResult;
 }
 
@@ -120,7 +124,7 @@ function perScore(calls: Record<string, number>, n: number): string {
 }
 
 /** Scenario 1: a burst of grade changes through the outbox, drained by the background sender. */
-async function queuedRun(ctx: BenchContext, options: { scores: number; concurrency: number; learners: number }): Promise<QueuedRunResult> {
+async function queuedRun(ctx: BenchContext, options: { scores: number; concurrency: number; learners: number; isPrequeued?: boolean }): Promise<QueuedRunResult> {
   const { config, logger } = ctx;
   const identity = sandboxIdentity(config);
   const course = await createSandboxCourse({ title: 'EDL 640 — Bench deadline', label: 'EDL640-BENCH' });
@@ -135,13 +139,13 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
     items.push({ id: item._id.toHexString(), url: presentLineItem(config, item).id });
   }
 
-  const sender = startGradeSender({ logger });
+  let sender = options.isPrequeued ? null : startGradeSender({ logger });
   const tokensBefore = await getSandboxTokenStats();
   ctx.calls = {};
   ctx.counting(true);
   const changedAt = new Map<string, number>();
   const started = performance.now();
-  const startedAt = Date.now();
+  let startedAt = Date.now();
   let next = 0;
   const enqueue = async () => {
     while (next < options.scores) {
@@ -171,6 +175,10 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
   };
   await Promise.all(Array.from({ length: options.concurrency }, enqueue));
   const enqueueMs = performance.now() - started;
+  if (!sender) {
+    startedAt = Date.now();
+    sender = startGradeSender({ logger });
+  }
 
   // Wait until every grade is sent or refused, or nothing moved for a minute. One count a second:
   // on the embedded FerretDB a count scans the deliveries, and the sender works on the same database.
@@ -215,6 +223,7 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
     errorSamples: failures.map((f) => String(f.reason)),
     enqueueMs,
     drainMs,
+    isPrequeued: options.isPrequeued ?? false,
     scoresPerSecond: sent / (drainMs / 1000),
     latency: summarize(latencies),
     tokenRequests: tokensAfter.tokenRequests - tokensBefore.tokenRequests,
@@ -330,7 +339,7 @@ async function main(): Promise<void> {
   const scores = Number(values.scores ?? 2000);
   const concurrency = Number(values.concurrency ?? 8);
   const learners = Math.max(Number(values.learners ?? 40), concurrency);
-  if (values.only && !['queued', 'form'].includes(values.only)) throw new Error('--only must be queued or form');
+  if (values.only && !['queued', 'prequeued', 'form'].includes(values.only)) throw new Error('--only must be queued, prequeued or form');
 
   const server = http.createServer();
   server.keepAliveTimeout = 65_000;
@@ -361,8 +370,9 @@ async function main(): Promise<void> {
 
     const result: GradeBenchResult = {};
     const options = { scores, concurrency, learners };
-    if (values.only !== 'form') result.queued = await queuedRun(ctx, options);
-    if (values.only !== 'queued') result.form = await formRun(ctx, options);
+    if (!values.only || values.only === 'queued') result.queued = await queuedRun(ctx, options);
+    if (!values.only || values.only === 'prequeued') result.prequeued = await queuedRun(ctx, { ...options, isPrequeued: true });
+    if (!values.only || values.only === 'form') result.form = await formRun(ctx, options);
     if (values['db-ops']) {
       const rows = [...dbOps.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${String(v).padStart(7)}  ${k}`);
       process.stderr.write(`database operations (count, collection.method(filter keys)):\n${rows.join('\n')}\n`);

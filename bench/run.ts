@@ -267,7 +267,7 @@ async function gradeBenchmark(report: Report): Promise<boolean> {
   // Each scenario in its own process and database: faculty grading is measured on an outbox that a
   // 2,000-grade burst has not just filled (on the embedded FerretDB every outbox query but one by _id
   // reads the whole collection).
-  for (const only of ['queued', 'form'] as const) {
+  for (const only of ['queued', 'prequeued', 'form'] as const) {
     log(`grade passback (${only}): ${scores} scores, ${learners} learners, concurrency ${scoreConcurrency} (separate process)`);
     const out = await runChild(
       `grades ${only}`,
@@ -279,8 +279,9 @@ async function gradeBenchmark(report: Report): Promise<boolean> {
     if (!line) throw new Error(`the grade benchmark printed no result:\n${out.slice(-4000)}`);
     Object.assign(report.grades, JSON.parse(line.slice('GRADES_RESULT '.length)) as GradeBenchResult);
   }
-  const { queued, form } = report.grades;
-  return (!queued || (queued.failed === 0 && queued.unfinished === 0)) && (!form || form.errors === 0);
+  const { queued, prequeued, form } = report.grades;
+  const isBurstOk = (q: typeof queued) => !q || (q.failed === 0 && q.unfinished === 0);
+  return isBurstOk(queued) && isBurstOk(prequeued) && (!form || form.errors === 0);
 }
 
 function printReport(report: Report): void {
@@ -321,10 +322,12 @@ function printReport(report: Report): void {
       if (logged?.length) lines.push(`${r.tool} logged during the run: ${logged.join(' | ')}`, '');
     }
   }
-  if (report.grades?.queued) {
-    const q = report.grades.queued;
+  for (const q of [report.grades?.queued, report.grades?.prequeued]) {
+    if (!q) continue;
     lines.push(
-      `### Grade passback, deadline burst (${q.scores} changes recorded in the outbox over ${q.assignments} assignments × ${q.learners} candidates, ${q.concurrency} at a time; the background sender drains them)`,
+      q.isPrequeued
+        ? `### Grade passback, ${q.scores} grades already queued (recorded first in ${ms(q.enqueueMs)}; then the background sender starts and drains them)`
+        : `### Grade passback, deadline burst (${q.scores} changes recorded in the outbox over ${q.assignments} assignments × ${q.learners} candidates, ${q.concurrency} at a time; the background sender drains them)`,
       '',
       '| scores | sent | failed | not finished | burst recorded in | all sent after | scores/s | change → received p50 | p95 | p99 | token requests | service calls per score |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|',
