@@ -4,7 +4,7 @@
  *   npm run bench                 full: 200 concurrent launches per tool, CPU profile, 2,000 scores
  *   npm run bench -- --quick      CI: 20 launches, 50 scores, no profile (< 60 s, exits 0 whatever the numbers)
  *
- * Options: --launches N --concurrency N --scores N --score-concurrency N --no-profile --no-grades --no-launches --no-build
+ * Options: --launches N --concurrency N --scores N --score-concurrency N --no-profile --no-grades --no-launches --no-load --no-build
  * The tools and the grade process run from the compiled build (dist/, emitted first by tsc), not through tsx.
  * Exits non-zero only on a script error or a failed launch / score.
  */
@@ -19,6 +19,7 @@ import { cpuByProcess, cpuDelta } from './lib/cpu';
 import { summarizeProfile, formatProfileSummary } from './lib/profile';
 import { ms } from './lib/stats';
 import type { GradeBenchResult } from './grades';
+import { formatLoadReport, runLoadBench } from './load';
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     learners: { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
     'no-grades': { type: 'boolean', default: false },
+    'no-load': { type: 'boolean', default: false },
     'no-launches': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -352,6 +354,8 @@ function printReport(report: Report): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+let loadReport = '';
+
 async function main(): Promise<number> {
   installCleanupHandlers();
   const cpuModel = /model name\s*:\s*(.+)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
@@ -366,13 +370,21 @@ async function main(): Promise<number> {
     if (!args['no-build'] && !(args['no-launches'] && args['no-grades'])) await buildCompiled();
     if (!args['no-launches']) ok = (await launchBenchmark(report)) && ok;
     if (!args['no-grades']) ok = (await gradeBenchmark(report)) && ok;
+    if (!args['no-load']) {
+      // A class at a deadline (bench/load.ts): launches, then bursts of submits and autosaves, every record checked.
+      const candidates = quick ? 10 : 100;
+      const load = await runLoadBench({ candidates, submitsPer: 3, autosaves: candidates, launchLevels: quick ? [10] : [100, 300], log: (line) => log(`load: ${line}`) });
+      loadReport = formatLoadReport(load);
+      ok = load.isClean && ok;
+    }
   } finally {
     await cleanup();
   }
   printReport(report);
+  if (loadReport) process.stdout.write(`\n## A class at a deadline (bench/load.ts)\n\n${loadReport}\n`);
   if (args.json) fs.writeFileSync(args.json, JSON.stringify(report, null, 2));
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (!ok) log('some launches or scores FAILED');
+  if (!ok) log('some launches, scores or deadline requests FAILED');
   return ok ? 0 : 1;
 }
 

@@ -35,7 +35,9 @@ export async function toolSigner(): Promise<Signer> {
   const id = identity();
   const platform = (await lti.getPlatform(id.issuer, id.clientId)) as unknown as { platformPrivateKey(): Promise<string>; platformKid(): Promise<string> } | false;
   if (!platform) throw new Error('The Sandbox is not registered with the tool');
-  return { kid: await platform.platformKid(), key: createPrivateKey(await platform.platformPrivateKey()) };
+  // As ltijs signs: the private key first (the active one, after a rotation), then the kid it names.
+  const key = createPrivateKey(await platform.platformPrivateKey());
+  return { kid: await platform.platformKid(), key };
 }
 
 /** A key the tool's JWKS does not contain. */
