@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, loadConfig, type AppConfig } from '../platform/config';
-import { startDatabase } from '../platform/database/database';
-import { AppError } from '../platform/errors';
-import { createLogger } from '../platform/logger';
+import { CliUsageError, runCliMain, type CliCommandSpec } from '../platform/cli';
+import type { AppConfig } from '../platform/config';
 import { allowHttpFor, listPlatforms, registerPlatform, type PlatformSummary } from './platform-registry';
 import { setupLti, toolUrls } from './provider';
 
@@ -64,7 +62,7 @@ export type CliCommand =
   | { kind: 'list' }
   | { kind: 'register'; input: z.infer<typeof argsSchema> };
 
-export class CliUsageError extends Error {}
+export { CliUsageError };
 
 /** Pure: argv (after the script name) → what to do. Throws CliUsageError with every problem. */
 export function parseCliArgs(argv: string[]): CliCommand {
@@ -139,24 +137,11 @@ function toolSummary(config: AppConfig): string {
   ].join('\n');
 }
 
-async function run(argv: string[]): Promise<number> {
-  let command: CliCommand;
-  try {
-    command = parseCliArgs(argv);
-  } catch (err) {
-    if (!(err instanceof CliUsageError)) throw err;
-    process.stderr.write(`platform:register: ${err.message}\n\nRun with --help for usage.\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-
-  const config = loadConfig();
-  const logger = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  const database = await startDatabase(config, logger);
-  try {
+const registerCli: CliCommandSpec<CliCommand> = {
+  name: 'platform:register',
+  usage: USAGE,
+  parse: parseCliArgs,
+  async act(command, { config, logger, database }) {
     await setupLti(config, logger, database.uri);
     if (command.kind === 'list') {
       const platforms = await listPlatforms();
@@ -180,24 +165,7 @@ async function run(argv: string[]): Promise<number> {
     );
     process.stdout.write(`Platform registered:\n${describe(platform)}\n\n${toolSummary(config)}\n`);
     return 0;
-  } catch (err) {
-    if (err instanceof AppError && err.isExpected) {
-      process.stderr.write(`platform:register: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await database.stop().catch(() => undefined);
-  }
-}
+  },
+};
 
-if (require.main === module) {
-  run(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const message = err instanceof ConfigError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
-      process.stderr.write(`platform:register: ${message}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCliMain(registerCli);

@@ -1,8 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../platform/config';
-import { startDatabase } from '../../platform/database/database';
-import { AppError } from '../../platform/errors';
-import { createLogger } from '../../platform/logger';
+import { CliUsageError, runCliMain, type CliCommandSpec } from '../../platform/cli';
 import { setupLti } from '../provider';
 import { keyStatus, PUBLISH_WAIT_MS, RETIRE_WAIT_MS, rotateKeys, type PlatformKeys, type RotationPhase } from './key-rotation.service';
 
@@ -21,7 +18,7 @@ Options:
 
 Run each phase on any one instance: the state is in the database and every instance follows it.`;
 
-export class CliUsageError extends Error {}
+export { CliUsageError };
 
 export type RotateCommand =
   | { kind: 'help' }
@@ -66,23 +63,11 @@ function describe(k: PlatformKeys): string {
     .join('\n');
 }
 
-async function run(argv: string[]): Promise<number> {
-  let command: RotateCommand;
-  try {
-    command = parseRotateArgs(argv);
-  } catch (err) {
-    if (!(err instanceof CliUsageError)) throw err;
-    process.stderr.write(`keys:rotate: ${err.message}\n\nRun with --help for usage.\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const config = loadConfig();
-  const logger = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  const database = await startDatabase(config, logger);
-  try {
+const rotateCli: CliCommandSpec<RotateCommand> = {
+  name: 'keys:rotate',
+  usage: USAGE,
+  parse: parseRotateArgs,
+  async act(command, { config, logger, database }) {
     await setupLti(config, logger, database.uri);
     if (command.kind === 'status') {
       const keys = await keyStatus({ only: command.only });
@@ -92,24 +77,7 @@ async function run(argv: string[]): Promise<number> {
     const results = await rotateKeys(command.phase, { force: command.force, only: command.only });
     for (const r of results) process.stdout.write(`  ${r.outcome.padEnd(13)} ${r.platform.issuer} (${r.platform.clientId}): ${r.detail}\n`);
     return results.some((r) => r.outcome === 'too early') ? 3 : 0;
-  } catch (err) {
-    if (err instanceof AppError && err.isExpected) {
-      process.stderr.write(`keys:rotate: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await database.stop().catch(() => undefined);
-  }
-}
+  },
+};
 
-if (require.main === module) {
-  run(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const message = err instanceof ConfigError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
-      process.stderr.write(`keys:rotate: ${message}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCliMain(rotateCli);

@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../platform/config';
-import { startDatabase } from '../../platform/database/database';
-import { createLogger } from '../../platform/logger';
+import { CliUsageError, runCliMain, type CliCommandSpec } from '../../platform/cli';
 import { createRegistrationInvite, listRegistrationInvites, MAX_INVITE_LIFETIME_MS } from './registration-invite.service';
 
 export const USAGE = `Create a one-time LTI Dynamic Registration link for an LMS.
@@ -22,7 +20,7 @@ The link registers one platform; only a hash of it is stored.`;
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-export class CliUsageError extends Error {}
+export { CliUsageError };
 
 export type InviteCommand = { kind: 'help' } | { kind: 'list' } | { kind: 'create'; label: string; lifetimeMs: number };
 
@@ -51,23 +49,11 @@ export function parseInviteArgs(argv: string[]): InviteCommand {
   return { kind: 'create', label, lifetimeMs };
 }
 
-async function run(argv: string[]): Promise<number> {
-  let command: InviteCommand;
-  try {
-    command = parseInviteArgs(argv);
-  } catch (err) {
-    if (!(err instanceof CliUsageError)) throw err;
-    process.stderr.write(`platform:invite: ${err.message}\n\nRun with --help for usage.\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const config = loadConfig();
-  const logger = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  const database = await startDatabase(config, logger);
-  try {
+const inviteCli: CliCommandSpec<InviteCommand> = {
+  name: 'platform:invite',
+  usage: USAGE,
+  parse: parseInviteArgs,
+  async act(command, { config }) {
     if (command.kind === 'list') {
       const invites = await listRegistrationInvites();
       const lines = invites.map(
@@ -89,18 +75,7 @@ async function run(argv: string[]): Promise<number> {
       ].join('\n'),
     );
     return 0;
-  } finally {
-    await database.stop().catch(() => undefined);
-  }
-}
+  },
+};
 
-if (require.main === module) {
-  run(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const message = err instanceof ConfigError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
-      process.stderr.write(`platform:invite: ${message}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCliMain(inviteCli);
