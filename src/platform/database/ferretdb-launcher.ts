@@ -12,6 +12,30 @@ const execFileAsync = promisify(execFile);
 export { PROJECT_ROOT };
 const LAUNCHER_SOURCE = path.join(PROJECT_ROOT, 'tools', 'ferretdb');
 const FERRETDB_VERSION = 'v1.24.2';
+/**
+ * Fieldbook's patch over FerretDB's sources: tools/ferretdb/overlay/sqlite-metadata.go.overlay
+ * replaces internal/backends/sqlite/metadata/metadata.go so that `_id` filters, updates and deletes
+ * use the table's unique `_id` index instead of scanning the table. The build copies the pinned
+ * module out of Go's cache (never modified), writes the patched file into the copy, and builds
+ * with a replace directive pointing at it. Bump the suffix when the patch changes, so every
+ * machine rebuilds.
+ */
+const LAUNCHER_BUILD = `${FERRETDB_VERSION}-fieldbook.1`;
+const PATCHED_FILES = [{ file: 'internal/backends/sqlite/metadata/metadata.go', patched: path.join(LAUNCHER_SOURCE, 'overlay', 'sqlite-metadata.go.overlay') }];
+
+/** Copies a read-only module directory, leaving the copy writable (and removable) by its owner. */
+function copyWritable(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true, mode: 0o755 });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) copyWritable(source, target);
+    else if (entry.isFile()) {
+      fs.copyFileSync(source, target);
+      fs.chmodSync(target, 0o644);
+    }
+  }
+}
 
 export class EmbeddedDatabaseError extends Error {
   constructor(message: string) {
@@ -21,7 +45,7 @@ export class EmbeddedDatabaseError extends Error {
 }
 
 export function launcherBinaryPath(): string {
-  return path.join(PROJECT_ROOT, '.cache', `ferretdb-launcher-${FERRETDB_VERSION}`);
+  return path.join(PROJECT_ROOT, '.cache', `ferretdb-launcher-${LAUNCHER_BUILD}`);
 }
 
 const NO_GO_HELP = [
@@ -51,8 +75,20 @@ export async function ensureLauncherBuilt(logger: Logger, options: { binary?: st
   fs.mkdirSync(path.dirname(binary), { recursive: true });
   const tmp = `${binary}.${process.pid}.tmp`;
   logger.info({ source: LAUNCHER_SOURCE }, 'building the embedded database launcher (first run only, about a minute)');
+  const patchedSource = `${binary}.${process.pid}.src`;
+  const modFile = `${binary}.${process.pid}.build`;
   try {
-    await execFileAsync('go', ['build', '-trimpath', '-o', tmp, '.'], {
+    // The module's directory in Go's cache (downloaded if missing), copied and patched.
+    const { stdout } = await execFileAsync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { cwd: LAUNCHER_SOURCE, env, maxBuffer: 16 * 1024 * 1024 });
+    const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
+    fs.rmSync(patchedSource, { recursive: true, force: true });
+    copyWritable(moduleDir, patchedSource);
+    for (const { file, patched } of PATCHED_FILES) fs.copyFileSync(patched, path.join(patchedSource, file));
+    // A go.mod of our own for this build only (-modfile): the launcher's, plus the replace directive.
+    const goMod = fs.readFileSync(path.join(LAUNCHER_SOURCE, 'go.mod'), 'utf8');
+    fs.writeFileSync(`${modFile}.mod`, `${goMod}\nreplace github.com/FerretDB/FerretDB => ${patchedSource}\n`);
+    fs.copyFileSync(path.join(LAUNCHER_SOURCE, 'go.sum'), `${modFile}.sum`);
+    await execFileAsync('go', ['build', '-trimpath', `-modfile=${modFile}.mod`, '-o', tmp, '.'], {
       cwd: LAUNCHER_SOURCE,
       env: { ...env, CGO_ENABLED: '0' },
       maxBuffer: 16 * 1024 * 1024,
@@ -62,6 +98,8 @@ export async function ensureLauncherBuilt(logger: Logger, options: { binary?: st
     throw new EmbeddedDatabaseError(
       `Building the embedded database launcher failed:\n${stderr.trim()}\n\nIf the Go module proxy is unreachable, set MONGODB_URI to a MongoDB server instead.`,
     );
+  } finally {
+    for (const leftover of [patchedSource, `${modFile}.mod`, `${modFile}.sum`]) fs.rmSync(leftover, { recursive: true, force: true });
   }
   fs.renameSync(tmp, binary);
   return binary;
