@@ -42,4 +42,26 @@ describe('embedded database', function () {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('answers an _id lookup from the unique _id index (the patched build), not by scanning the table', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldbook-fdb-'));
+    const db = await startEmbeddedFerretDb({ dataDir, logger });
+    const c = await mongoose.createConnection(`${db.uri.replace(/\/$/, '')}/plans`).asPromise();
+    try {
+      await c.collection<{ _id: string; n: number }>('things').insertMany(Array.from({ length: 20 }, (_, n) => ({ _id: `id-${n}`, n })));
+      // FerretDB's explain runs SQLite's EXPLAIN QUERY PLAN on the statement it would run.
+      const plan = async (filter: object) => JSON.stringify(await c.db.command({ explain: { find: 'things', filter }, verbosity: 'queryPlanner' }));
+      expect(await plan({ _id: 'id-3' })).to.match(/SEARCH things_\w+ USING INDEX things_\w+__id_/);
+      expect(await plan({ n: 3 })).to.match(/SCAN things_/);
+      // The same expression drives updates and deletes by _id: they find the right document.
+      await c.collection('things').updateOne({ _id: 'id-3' } as object, { $set: { n: 33 } });
+      await c.collection('things').deleteOne({ _id: 'id-4' } as object);
+      expect((await c.collection('things').findOne({ _id: 'id-3' } as object))?.n).to.equal(33);
+      expect(await c.collection('things').countDocuments({})).to.equal(19);
+    } finally {
+      await c.close();
+      await db.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
