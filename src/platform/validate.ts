@@ -68,6 +68,13 @@ export function yearsFromToday(years: number): () => string {
   };
 }
 
+const LONG_DATE = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' });
+
+/** "September 1, 2026" for a YYYY-MM-DD day (a calendar day, so no zone shift): messages read plainly. */
+export function longDate(day: string): string {
+  return isCalendarDate(day) ? LONG_DATE.format(new Date(`${day}T00:00:00Z`)) : day;
+}
+
 /**
  * A real calendar date (YYYY-MM-DD) between `min` and `max` inclusive. Bounds keep typos and
  * probes (0000-01-01, 9999-12-31) out of spans and pace computed from dates. YYYY-MM-DD strings
@@ -79,7 +86,7 @@ export function calendarDate(bounds: { min: string; max: string | (() => string)
     const max = typeof bounds.max === 'function' ? bounds.max() : bounds.max;
     if (!ISO_DATE.test(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: format });
     else if (!isCalendarDate(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'Use a real date: that day does not exist.' });
-    else if (value < bounds.min || value > max) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `Use a date from ${bounds.min} to ${max}.` });
+    else if (value < bounds.min || value > max) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `The date must be between ${longDate(bounds.min)} and ${longDate(max)}.` });
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDate, optionalFormNumber, yearsFromToday, type FieldErrors } from '../platform/validate';
+import { calendarDate, longDate, optionalFormNumber, yearsFromToday, type FieldErrors } from '../platform/validate';
 import type { Term } from './progress.service';
 import { ACTIVITY_CATEGORIES, GRADE_BANDS, POPULATIONS } from './rule-packs';
 
@@ -39,6 +39,13 @@ export const entryFormSchema = z.object({
 });
 export type EntryForm = z.infer<typeof entryFormSchema>;
 
+/** The plain sentence for a date outside the activity's term (either end may be open). */
+export function outsideTermMessage(term: Term): string {
+  if (term.start && term.end) return `The date must be between ${longDate(term.start)} and ${longDate(term.end)}, the term of this activity.`;
+  if (term.start) return `The date must be on or after ${longDate(term.start)}, when the term of this activity starts.`;
+  return `The date must be on or before ${longDate(term.end ?? '')}, when the term of this activity ends.`;
+}
+
 /**
  * What an entry still lacks before it can be submitted (per-field messages). With the activity's
  * term, a date outside it is refused here, where it can still be corrected, rather than only shown
@@ -53,7 +60,7 @@ export function missingForSubmit(
   if (!entry.date) errors.date = 'Add the date.';
   else if (entry.date > today) errors.date = 'The date is in the future.';
   else if (term && ((term.start && entry.date < term.start) || (term.end && entry.date > term.end))) {
-    errors.date = `The date is outside the term (${term.start ?? '…'} to ${term.end ?? '…'}).`;
+    errors.date = outsideTermMessage(term);
   }
   if (!(entry.minutes > 0)) errors.hours = 'Add how long you worked.';
   if (!entry.site.name.trim()) errors.siteName = 'Add the site.';

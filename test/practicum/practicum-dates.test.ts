@@ -31,18 +31,21 @@ describe('practicum dates: real calendar days in a sane range; entries inside th
     const schema = z.object({ d: calendarDate({ min: '1990-01-01', max: '2027-12-31' }) });
     expect(parseForm(schema, { d: '1990-01-01' }).ok).to.equal(true);
     expect(parseForm(schema, { d: '2027-12-31' }).ok).to.equal(true);
-    expect(parseForm(schema, { d: '1989-12-31' })).to.deep.equal({ ok: false, errors: { d: 'Use a date from 1990-01-01 to 2027-12-31.' } });
+    expect(parseForm(schema, { d: '1989-12-31' })).to.deep.equal({ ok: false, errors: { d: 'The date must be between January 1, 1990 and December 31, 2027.' } });
     expect(parseForm(schema, { d: '2026-02-30' })).to.deep.equal({ ok: false, errors: { d: 'Use a real date: that day does not exist.' } });
     expect(parseForm(schema, { d: { toString: 1 } })).to.deep.equal({ ok: false, errors: { d: 'Use a date (YYYY-MM-DD).' } });
   });
 
-  it('an entry dated 2026-02-30, 0000-01-01, before 1990 or more than a year ahead is a field error (400); nothing saved', async () => {
+  it('an entry dated 2026-02-30, 0000-01-01, 1901, before 1990 or more than a year ahead is a field error (400); nothing saved', async () => {
     const before = await PracticumEntryModel.countDocuments({ activityId: course.activityId });
-    for (const date of ['2026-02-30', '0000-01-01', '1989-12-31', dayAfter(isoIn(1)), '9999-12-31']) {
+    for (const date of ['2026-02-30', '0000-01-01', '1901-09-15', '1989-12-31', dayAfter(isoIn(1)), '9999-12-31']) {
       const res = await autosave(date);
       expect(res.status, `${date}: ${res.text}`).to.equal(400);
-      expect(res.body.details.date, date).to.match(/real date|Use a date from 1990-01-01/);
+      expect(res.body.details.date, date).to.match(/real date|^The date must be between January 1, 1990 and [A-Z][a-z]+ \d{1,2}, \d{4}\.$/);
     }
+    const old = await post(a, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '1901-09-15', intent: 'draft' });
+    expect(old.status, 'a 1901 date is refused even on a draft').to.equal(400);
+    expect(decodeHtml(old.text)).to.match(/The date must be between January 1, 1990 and [A-Z][a-z]+ \d{1,2}, \d{4}\./);
     const form = await post(a, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '0000-01-01', intent: 'submit' });
     expect(form.status).to.equal(400);
     expect(decodeHtml(form.text)).to.include('Use a real date');
@@ -61,7 +64,7 @@ describe('practicum dates: real calendar days in a sane range; entries inside th
     for (const [termStart, termEnd] of [['2026-02-30', '2026-05-31'], ['0000-01-01', '2026-05-31'], ['2026-09-01', dayAfter(isoIn(2))]]) {
       const res = await picker.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title: 'Dated', pointsPossible: '10', termStart, termEnd });
       expect(res.status, `${termStart}..${termEnd}`).to.equal(400);
-      expect(decodeHtml(res.text)).to.match(/real date|Use a date from 1990-01-01/);
+      expect(decodeHtml(res.text)).to.match(/real date|The date must be between January 1, 1990 and/);
     }
     expect(await ActivityModel.countDocuments({ createdBy: course.faculty.sub })).to.equal(before);
   });
@@ -72,18 +75,18 @@ describe('practicum dates: real calendar days in a sane range; entries inside th
     const activityId = termed.custom.activity_id;
     const outside = await post(candidate, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '2026-08-15', intent: 'submit' });
     expect(outside.status, outside.text).to.equal(400);
-    expect(decodeHtml(outside.text)).to.include('The date is outside the term (2026-09-01 to 2026-11-30).');
+    expect(decodeHtml(outside.text)).to.include('The date must be between September 1, 2026 and November 30, 2026, the term of this activity.');
     expect(await PracticumEntryModel.countDocuments({ activityId })).to.equal(0);
     const inside = await post(candidate, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '2026-10-05', intent: 'submit' });
     expect(inside.status, inside.text).to.equal(200);
     expect(await PracticumEntryModel.countDocuments({ activityId, status: 'submitted' })).to.equal(1);
   });
 
-  it('missingForSubmit names the term for a date outside it, with open ends shown as …', () => {
+  it('missingForSubmit names the term for a date outside it in plain words, open ends included', () => {
     const entry = { date: '2026-08-15', minutes: 60, site: { name: 'Lincoln', gradeBand: 'elementary' }, category: 'observation-feedback', standards: ['4'], description: 'Long enough text' };
     expect(missingForSubmit(entry, '2026-12-02')).to.deep.equal({});
-    expect(missingForSubmit(entry, '2026-12-02', { start: '2026-09-01', end: null })).to.deep.equal({ date: 'The date is outside the term (2026-09-01 to …).' });
-    expect(missingForSubmit(entry, '2026-12-02', { start: null, end: '2026-08-01' })).to.deep.equal({ date: 'The date is outside the term (… to 2026-08-01).' });
+    expect(missingForSubmit(entry, '2026-12-02', { start: '2026-09-01', end: null })).to.deep.equal({ date: 'The date must be on or after September 1, 2026, when the term of this activity starts.' });
+    expect(missingForSubmit(entry, '2026-12-02', { start: null, end: '2026-08-01' })).to.deep.equal({ date: 'The date must be on or before August 1, 2026, when the term of this activity ends.' });
     expect(missingForSubmit(entry, '2026-12-02', { start: null, end: null })).to.deep.equal({});
   });
 });
