@@ -27,6 +27,12 @@ export interface ActivityRequest {
   activity: Activity;
 }
 
+/** One section of an activity's page, as the shell's navigation links it (`#id` on the page). */
+export interface ShellSection {
+  id: string;
+  label: string;
+}
+
 /** Who decides the grade: computed by the kind, or sent by faculty by hand — never both. */
 export type GradeAuthority = 'computed' | 'faculty';
 
@@ -56,6 +62,12 @@ export interface ActivityKind {
   gradeAuthority(activity: Activity): GradeAuthority;
   /** The section a launch of this activity shows, per the caller's role (partial + its context). */
   launchPage(request: ActivityRequest): Promise<{ partial: string; model: Record<string, unknown> }>;
+  /**
+   * The kind's own sections of the launch page for this caller, in page order (the shell adds
+   * "Grades" and "Settings" for faculty). Each id must be the id of an element the kind's
+   * partial renders. Without it the shell shows the header and no section links.
+   */
+  sections?(request: Pick<ActivityRequest, 'caller' | 'activity'>): ShellSection[];
   /** Routes under /lti (every request carries an LTI session; use activityRoute). */
   routes?(deps: KindDeps): Router;
   /** Routes under /access for people acting from an emailed link (no LMS account). */

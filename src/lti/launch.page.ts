@@ -1,4 +1,8 @@
-/** The page an activity launch shows: who is signed in, grading for faculty, and the kind's own section. */
+/**
+ * The page an activity launch shows, on the shared shell (header + section links): the kind's own
+ * section, and for faculty the grading and settings sections. Every page of a kind that answers an
+ * action renders through here too, so faculty never lose the grade-sync section after acting.
+ */
 import type { Response } from 'express';
 import type { ActivityRequest } from '../activities/activity-kind';
 import { findKind } from '../activities/registry';
@@ -9,8 +13,15 @@ import { describePlatformError, fetchRoster } from '../grading/score.service';
 import type { NrpsMember } from './ltijs';
 import { presentLaunch, presentRoster } from './launch.presenter';
 import { typedText } from '../platform/validate';
+import { presentShell } from '../activities/shell.presenter';
 
-export async function renderActivityPage(res: Response, request: ActivityRequest, extra: Record<string, unknown> = {}, knownMembers?: NrpsMember[]): Promise<void> {
+export interface ActivityPageOptions {
+  /** The kind's section already built (a kind's route answering an action); else kind.launchPage. */
+  section?: { partial: string; model: Record<string, unknown> };
+  status?: number;
+}
+
+export async function renderActivityPage(res: Response, request: ActivityRequest, extra: Record<string, unknown> = {}, knownMembers?: NrpsMember[], options: ActivityPageOptions = {}): Promise<void> {
   const { caller, activity, token } = request;
   const kind = findKind(activity.type);
   const isFaculty = caller.roles.includes('faculty');
@@ -33,9 +44,12 @@ export async function renderActivityPage(res: Response, request: ActivityRequest
       return { ...presentGradeSyncRow(row), repair: repair ? { what: repair.what, at: formatInstant(repair.at), count: repair.count } : null };
     });
   }
-  const section = kind ? await kind.launchPage(request) : null;
+  const section = options.section ?? (kind ? await kind.launchPage(request) : null);
+  if (options.status) res.status(options.status);
   res.render('lti/launch', {
     ...presentLaunch(request.caller, activity, kind?.label),
+    shell: presentShell({ caller, activity, kind }),
+    settingsSummary: isFaculty && kind ? kind.settings.describe(activity.settings) : null,
     aid: String(activity._id),
     ltik: request.ltik,
     isManualGrading,

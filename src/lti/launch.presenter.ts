@@ -1,13 +1,6 @@
 import type { NrpsMember } from './ltijs';
 import type { Caller } from './caller';
-
-const ROLE_LABELS: Record<string, string> = {
-  candidate: 'Candidate',
-  faculty: 'Faculty',
-  mentor: 'Mentor',
-  coordinator: 'Program coordinator',
-  designer: 'Course designer',
-};
+import { ROLE_LABELS } from '../activities/shell.presenter';
 
 /** Only whitelisted fields reach the launch template. */
 export function presentLaunch(caller: Caller, activity: { title: string; type: string; pointsPossible: number } | null, kindLabel?: string) {

@@ -16,6 +16,7 @@ import { formNumber, parseForm, typedText, type FieldErrors } from '../platform/
 import { activityRoute } from './activity-pipeline';
 import { callerFromToken, ltikOf, requireCaller, requireRole, type Caller } from './caller';
 import { renderActivityPage } from './launch.page';
+import { presentShell } from '../activities/shell.presenter';
 import { presentLaunch } from './launch.presenter';
 import { lti, type DeepLinkingContentItem, type LtiIdToken } from './ltijs';
 import { recordLaunchUser } from './lti-user.model';
@@ -63,6 +64,7 @@ async function renderCourseHome(res: Response, caller: Caller, ltik: string) {
   );
   res.render('lti/launch', {
     ...presentLaunch(caller, null),
+    shell: presentShell({ caller, activity: null }),
     ltik,
     section: { partial: 'activities/course-home', model: { ltik, hasContext: Boolean(caller.contextId), activities: items } },
   });

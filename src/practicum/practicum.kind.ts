@@ -1,5 +1,5 @@
 /** The practicum log as an activity kind (the first tenant of src/activities/activity-kind.ts). */
-import type { ActivityKind } from '../activities/activity-kind';
+import type { ActivityKind, ShellSection } from '../activities/activity-kind';
 import { parseForm } from '../platform/validate';
 import { PracticumEntryModel } from './practicum-entry.model';
 import { createMentorAccessRouter } from './practicum-mentor.routes';
@@ -9,9 +9,32 @@ import { reconcilePracticumGrades } from './practicum-settle';
 import { presentPracticumPicker } from './practicum-picker';
 import { effectiveRules, frameworkTitle, GRADING_MODES, practicumSettingsFormSchema, readSettings, settingsFromForm } from './practicum-settings';
 import { buildPracticumPage, todayIso } from './practicum.page';
-import { viewFor } from './practicum.policy';
+import { viewFor, type PracticumView } from './practicum.policy';
 import { createPracticumRouter, PRACTICUM } from './practicum.routes';
 import { ACTIVITY_CATEGORIES } from './rule-packs';
+
+const PRACTICUM_SECTIONS: Record<PracticumView, ShellSection[]> = {
+  candidate: [
+    { id: 'overview', label: 'Overview' },
+    { id: 'log', label: 'Log hours' },
+    { id: 'entries', label: 'Entries' },
+    { id: 'mentor', label: 'Mentor' },
+  ],
+  faculty: [
+    { id: 'review', label: 'Review' },
+    { id: 'candidates', label: 'Candidates' },
+    { id: 'mentors', label: 'Mentors' },
+  ],
+  coordinator: [
+    { id: 'review', label: 'Entries' },
+    { id: 'candidates', label: 'Candidates' },
+  ],
+  mentor: [
+    { id: 'review', label: 'To verify' },
+    { id: 'candidates', label: 'Mentees' },
+  ],
+  none: [],
+};
 
 export const practicumKind: ActivityKind = {
   type: PRACTICUM,
@@ -38,6 +61,10 @@ export const practicumKind: ActivityKind = {
         { label: 'Grading', value: GRADING_MODES[s.gradingMode] },
       ];
     },
+  },
+  sections({ caller, activity }) {
+    // Ids are those of the sections views/partials/practicum/*.hbs render for each view.
+    return PRACTICUM_SECTIONS[viewFor(caller, activity)];
   },
   gradeAuthority: (activity) => (readSettings(activity.settings).gradingMode === 'completion' ? 'computed' : 'faculty'),
   async launchPage({ caller, activity, ltik }) {

@@ -5,16 +5,17 @@ import type { FieldErrors } from '../platform/validate';
 import { PracticumAuditModel } from './practicum-audit.model';
 import { PracticumEntryModel } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
-import { effectiveRules, frameworkTitle, readSettings } from './practicum-settings';
+import { effectiveRules, frameworkTitle, readSettings, termOf } from './practicum-settings';
 import { listSites } from './practicum-sites.service';
 import { entryScope, viewFor } from './practicum.policy';
-import { entryFormValues, presentCohortRow, presentEntry, presentEntryForm, presentProgress, STATUS_LABELS } from './practicum.presenter';
+import { entryFormValues, presentEntry, presentEntryForm, presentProgress, STATUS_LABELS } from './practicum.presenter';
 import type { BatchResult } from './practicum.service';
 import { progressId, toProgressEntry } from './progress-store';
 import { withTransientRetry } from '../platform/transient';
 import { computeProgress } from './progress.service';
 import { listMentorAssignments } from './practicum-mentors.service';
 import { listCourseMembers } from '../courses/course-membership.service';
+import { cohortQuerySchema, presentCohortTable, type CohortQuery } from './cohort.presenter';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -30,6 +31,8 @@ export interface PageOptions {
   batch?: BatchResult | null;
   /** The entry a form post just saved: the autosave script drops its on-device copies of it. */
   savedEntryId?: string;
+  /** The cohort table's ?sort= and ?q= (faculty, coordinator, mentor). */
+  cohort?: CohortQuery;
 }
 
 export function todayIso(now = new Date()): string {
@@ -91,14 +94,24 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   // Candidates of the course who have logged nothing yet (or never launched) are listed too.
   const logged = new Set(progress.map((p) => p.candidateSub));
   const members = view === 'mentor' ? [] : (await listCourseMembers(activity, 'candidate')).filter((m) => !logged.has(m.sub) && !m.isTestUser);
-  const cohort = [...progress, ...members.map((m) => ({ candidateSub: m.sub, candidateName: m.name, minutes: {}, entries: {}, grade: null }) as unknown as typeof progress[number])]
-    .map((p) => presentCohortRow(p, rules))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const mentors = view === 'faculty' ? await presentMentorReassign(activity, cohort, options.mentorForm) : null;
+  const assignments = await listMentorAssignments(activity, view === 'mentor' ? caller.menteeSubs : undefined);
+  const table = presentCohortTable({
+    progress: [...progress, ...members.map((m) => ({ candidateSub: m.sub, candidateName: m.name, minutes: {}, entries: {}, items: null, grade: null }) as unknown as typeof progress[number])],
+    rules,
+    term: termOf(settings),
+    today: options.today,
+    assignments,
+    query: options.cohort ?? cohortQuerySchema.parse({}),
+    pageHref: `/lti/practicum?ltik=${encodeURIComponent(options.ltik)}&aid=${String(activity._id)}`,
+  });
+  const cohort = [...table.all].sort((a, b) => a.name.localeCompare(b.name));
+  const mentors = view === 'faculty' ? presentMentorReassign(assignments, cohort, options.mentorForm) : null;
   return {
     ...base,
     entries: entries.map((e) => presentEntry(e, view)),
-    cohort,
+    cohort: table.rows,
+    cohortTable: table,
+    canOpenCandidate: view === 'faculty',
     mentors,
     canAct: view === 'faculty' || view === 'mentor',
     filter: {
@@ -156,8 +169,7 @@ async function presentMentorSection(activity: Activity, candidateSub: string, fo
 }
 
 /** Faculty: every candidate's mentor and link state, and the reassign form. */
-async function presentMentorReassign(activity: Activity, cohort: { candidateSub: string; name: string }[], form: PageOptions['mentorForm']) {
-  const assignments = await listMentorAssignments(activity);
+function presentMentorReassign(assignments: Awaited<ReturnType<typeof listMentorAssignments>>, cohort: { candidateSub: string; name: string }[], form: PageOptions['mentorForm']) {
   const values = form?.values ?? {};
   const chosen = str(values.candidate);
   const named = new Set(assignments.map((a) => a.candidateSub));

@@ -23,15 +23,21 @@ import { batchSchema, entryFormSchema, mentorFormSchema, mentorResendSchema, mis
 import { findEntryByFormToken, saveDraft, transitionEntries, type FailureReason, type PracticumContext } from './practicum.service';
 import { ACTION_LABELS } from './practicum.transitions';
 import { createPracticumExportRouter } from './practicum-export.routes';
+import { renderActivityPage } from '../lti/launch.page';
+import { presentShell } from '../activities/shell.presenter';
+import { findKind } from '../activities/registry';
+import { cohortQuerySchema } from './cohort.presenter';
+import { buildCandidatePage } from './candidate.page';
 
 export const PRACTICUM = 'practicum-log';
 const OBJECT_ID = /^[a-f0-9]{24}$/;
 /** A batch where nothing succeeded answers with its first failure's status. */
 export const FAILURE_STATUS: Record<FailureReason, number> = { 'not-found': 404, forbidden: 403, 'wrong-status': 409, incomplete: 400, stale: 409 };
 
+/** Every practicum answer is the launch page (same shell, and faculty keep their Grades section). */
 async function render(res: Response, request: ActivityRequest, options: Partial<PageOptions>, status = 200) {
   const practicum = await buildPracticumPage(request.caller, request.activity, { ltik: request.ltik, today: todayIso(), ...options });
-  res.status(status).render('practicum/page', { title: request.activity.title, activityTitle: request.activity.title, practicum });
+  await renderActivityPage(res, request, {}, undefined, { section: { partial: 'practicum/panel', model: practicum }, status });
 }
 
 function contextFor(caller: Caller, activity: Activity): PracticumContext {
@@ -79,9 +85,20 @@ export function createPracticumRouter(deps: KindDeps): Router {
       async (request, req, res) => {
         requireView(request.caller, request.activity);
         const editEntryId = typeof req.query.edit === 'string' && OBJECT_ID.test(req.query.edit) ? req.query.edit : undefined;
-        await render(res, request, { filter: request.input, editEntryId });
+        await render(res, request, { filter: request.input, editEntryId, cohort: cohortQuerySchema.parse(req.query) });
       },
     ),
+  );
+
+  router.get(
+    '/practicum/candidates/:sub',
+    activityRoute({ kind: PRACTICUM, roles: [...everyone] }, async (request, req, res) => {
+      const { caller, activity, ltik } = request;
+      const page = await buildCandidatePage(caller, activity, req.params.sub, todayIso());
+      const aid = String(activity._id);
+      const shell = presentShell({ caller, activity, kind: findKind(activity.type), sectionsHref: `/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`, current: 'candidates' });
+      res.render('practicum/candidate-page', { title: `${page.candidate.name} — ${activity.title}`, shell, ltik, aid, ...page, chartSources: undefined });
+    }),
   );
 
   router.get(

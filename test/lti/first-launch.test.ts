@@ -55,7 +55,7 @@ describe('first launch, deep linking and a grade', () => {
     course = await buildCourse();
   });
 
-  it('a candidate launch shows who they are, their Fieldbook role, the course and the placement, and records the user', async () => {
+  it('a candidate launch shows a header with the placement, the course, their name and role in plain words (no identity card), and records the user', async () => {
     const nav = await createSandboxPlacement(course.id, { kind: 'course_navigation', title: 'Fieldbook' });
     const res = await launchAs(testServer().baseUrl, { personId: course.candidate.id, placementId: nav.id });
     expect(res.status).to.equal(200);
@@ -63,7 +63,10 @@ describe('first launch, deep linking and a grade', () => {
     expect(page).to.include(course.candidate.name);
     expect(page).to.match(/data-testid="fieldbook-role">Candidate</);
     expect(page).to.include(course.title);
-    expect(page).to.match(/data-testid="placement-title">Fieldbook</);
+    expect(page).to.match(/data-testid="shell-title">Fieldbook</);
+    expect(page).to.match(/data-testid="course-title">[^<]*EDL 630/);
+    expect(page).not.to.include('Signed in through your LMS');
+    expect(page).not.to.include('Fieldbook role');
     expect(page).not.to.include('Send a grade');
     const user = await LtiUserModel.findOne({ sub: course.candidate.sub }).lean();
     expect(user?.primaryRole).to.equal('candidate');
@@ -199,7 +202,7 @@ describe('coordinator and mentor launches', () => {
     const res = await launchAs(testServer().baseUrl, { personId: coordinator.id, placementId: accountNav.id });
     expect(res.status).to.equal(200);
     expect(res.text).to.match(/data-testid="fieldbook-role">Program coordinator</);
-    expect(res.text).to.match(/data-testid="course-title">—</);
+    expect(res.text).not.to.include('data-testid="course-title"');
   });
 
   it('a Canvas-style observer launches as a mentor', async () => {
