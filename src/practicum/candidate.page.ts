@@ -11,7 +11,7 @@ import { getGradeSync } from '../grading/outbox.service';
 import { forbidden, notFound } from '../platform/errors';
 import { withTransientRetry } from '../platform/transient';
 import { PracticumEntryModel, type PracticumEntry } from './practicum-entry.model';
-import { findMentorAssignment } from './practicum-mentors.service';
+import { listMentorAssignments } from './practicum-mentors.service';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { effectiveRules, frameworkElements, readSettings, termOf } from './practicum-settings';
 import { entryScope, viewFor } from './practicum.policy';
@@ -43,9 +43,10 @@ function hoursBy(entries: PracticumEntry[], keysOf: (e: PracticumEntry) => strin
 /** Throws 403 unless the caller teaches this course, 404 unless `candidateSub` is one of its candidates. */
 export async function buildCandidatePage(caller: Caller, activity: Activity, candidateSub: string, today: string) {
   if (viewFor(caller, activity) !== 'faculty') throw forbidden('practicum_candidate_page_forbidden', 'Only faculty of this course can open a candidate’s page.');
-  const [progress, assignment] = await Promise.all([
+  const [progress, [assignment]] = await Promise.all([
     withTransientRetry(() => PracticumProgressModel.findOne({ _id: progressId(activity._id, candidateSub) }, { candidateName: 1 }).lean()),
-    findMentorAssignment(activity, candidateSub),
+    // The view (name, email, link status) — findMentorAssignment answers the raw record.
+    listMentorAssignments(activity, [candidateSub]),
   ]);
   const member = progress ? null : (await listCourseMembers(activity, 'candidate')).find((m) => m.sub === candidateSub);
   const name = progress?.candidateName || member?.name || assignment?.candidateName;
@@ -56,6 +57,13 @@ export async function buildCandidatePage(caller: Caller, activity: Activity, can
   const rules = effectiveRules(settings);
   const summary = computeProgress(entries.map(toProgressEntry), rules, termOf(settings), today);
   const standardNames = new Map(frameworkElements(settings.frameworkId).map((s) => [s.id, s.label]));
+  // A component without a name of its own ("6.1") is shown with its standard's name.
+  const standardName = (id: string) => {
+    const own = standardNames.get(id);
+    if (own && own !== id) return own;
+    const parent = standardNames.get(id.split('.')[0]);
+    return parent ? `${id} (part of ${parent})` : id;
+  };
   const sync = await getGradeSync(String(activity._id), candidateSub);
   return {
     candidate: { sub: candidateSub, name: name || 'Unnamed candidate', param: encodeURIComponent(candidateSub) },
@@ -63,7 +71,7 @@ export async function buildCandidatePage(caller: Caller, activity: Activity, can
     progress: presentProgress(summary, rules, new Map(entries.map((e) => [String(e._id), e.date ?? '']))),
     byCategory: hoursBy(entries, (e) => (e.category ? [e.category] : []), (k) => (ACTIVITY_CATEGORIES as Record<string, string>)[k] ?? k),
     bySetting: hoursBy(entries, (e) => (e.site?.gradeBand ? [e.site.gradeBand] : []), (k) => (GRADE_BANDS as Record<string, string>)[k] ?? k),
-    byStandard: hoursBy(entries, (e) => e.standards ?? [], (k) => standardNames.get(k) ?? k),
+    byStandard: hoursBy(entries, (e) => e.standards ?? [], standardName),
     entries: entries.map((e) => presentEntry(e, 'faculty')),
     mentor: assignment ?? null,
     gradeSync: sync ? presentGradeSyncRow(sync) : null,

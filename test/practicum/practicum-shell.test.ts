@@ -19,6 +19,7 @@ describe('practicum shell: header, section links, cohort table and the per-candi
     [a, mentor] = await Promise.all([open(course.candidateA, course.placement), open(course.mentorOfA, course.placement)]);
     const res = await post(a, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: isoDaysFromNow(-2), hours: '6', intent: 'submit' });
     expect(res.status, res.text).to.equal(200);
+    expect((await post(a, '/lti/practicum/mentor', { mentorName: 'Marta Site', mentorEmail: `marta-${course.id}@lincoln.example` })).status).to.equal(200);
     // Faculty launch last: the launch reads the course roster, so B (who never launched) is known.
     faculty = await open(course.faculty, course.placement);
   });
@@ -90,12 +91,15 @@ describe('practicum shell: header, section links, cohort table and the per-candi
     expect(standards).to.include('6 h');
     expect(page).to.match(/data-testid="hours-by-category"[\s\S]*Teacher observation and feedback/);
     expect(page).to.match(/data-testid="hours-by-setting"[\s\S]*Elementary/);
+    expect(standards).to.match(/6\.1 \(part of 6\. [A-Z]/);
     expect(page).to.include('data-testid="candidate-entries"');
+    expect(page).to.match(/data-testid="candidate-mentor">Marta Site <span[^>]*>\(marta-[^)]+\)<\/span> · <span data-testid="mentor-link-status" data-status="invited">/);
     expect(page).to.include('No grade has been sent for this candidate yet.');
     expect(page).to.include('data-section="candidates"');
     expect(page).to.match(/aria-current="page" data-section="candidates"/);
     const empty = decodeHtml((await get(faculty, `/lti/practicum/candidates/${encodeURIComponent(course.candidateB.sub)}`)).text);
     expect(empty).to.include('data-testid="candidate-no-entries"');
+    expect(empty).to.include('No mentor named yet.');
   });
 
   it('after faculty approve, the page keeps its Grades section and says the grade was queued', async () => {
