@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Express } from 'express';
 import { create } from 'express-handlebars';
+import { localTimeHtml } from './local-time';
 import { PROJECT_ROOT } from './paths';
 
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
@@ -19,6 +20,8 @@ export function installViews(app: Express, options: { cache?: boolean } = {}): v
     helpers: {
       eq: (a: unknown, b: unknown) => a === b,
       gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+      // {{localTime date}} or {{localTime date zone}}: a <time> the viewer's browser shows in their zone.
+      localTime: (value: unknown, ...rest: unknown[]) => localTimeHtml(value, typeof rest[0] === 'string' ? rest[0] : null),
     },
   });
   app.engine('.hbs', hbs.engine);
