@@ -1,4 +1,5 @@
 import { lti, type AgsScore, type LtiPlatform } from '../lti/ltijs';
+import { registrationsFor, type CachedRegistration } from '../lti/platform-registry';
 
 export const AGS_SCORE_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
 const SCORE_MEDIA_TYPE = 'application/vnd.ims.lis.v1.score+json';
@@ -50,15 +51,50 @@ type AccessToken = Awaited<ReturnType<LtiPlatform['platformAccessToken']>>;
 const tokensInFlight = new Map<string, Promise<AccessToken>>();
 
 /**
+ * This process's copy of the score token per registration. ltijs keeps the token in its
+ * (encrypted) accesstokens collection, a lookup and a decryption per send otherwise; a copy is
+ * used for at most TOKEN_MEMO_MS (and half the token's lifetime), and dropped on a 401.
+ */
+const TOKEN_MEMO_MS = 60_000;
+const tokenMemo = new Map<string, { token: AccessToken; storedAt: number; until: number }>();
+
+/** Forgets this process's copies of score tokens (ltijs's stored ones stay). */
+export function forgetScoreTokenCopies(): void {
+  tokenMemo.clear();
+}
+
+/**
  * ltijs keeps one access token per scope (an hour), but callers that find none at the same
  * moment each ask the platform for one: the sender's concurrent sends share one request.
  */
 function accessToken(platform: LtiPlatform, key: string): Promise<AccessToken> {
+  const memo = tokenMemo.get(key);
+  if (memo && memo.until > Date.now()) return Promise.resolve(memo.token);
   const pending = tokensInFlight.get(key);
   if (pending) return pending;
-  const request = platform.platformAccessToken(AGS_SCORE_SCOPE).finally(() => tokensInFlight.delete(key));
+  const request = platform
+    .platformAccessToken(AGS_SCORE_SCOPE)
+    .then((token) => {
+      const lifetimeMs = Number.isFinite(token.expires_in) && token.expires_in > 0 ? (token.expires_in * 1000) / 2 : 0;
+      const storedAt = Date.now();
+      tokenMemo.set(key, { token, storedAt, until: storedAt + Math.min(TOKEN_MEMO_MS, lifetimeMs) });
+      return token;
+    })
+    .finally(() => tokensInFlight.delete(key));
   tokensInFlight.set(key, request);
   return request;
+}
+
+/**
+ * The registration to send to, from the registry's short-lived copy (a send per grade would
+ * otherwise read ltijs's platforms and platformstatuses collections each time); read afresh
+ * before refusing, so a copy never refuses what the database accepts.
+ */
+async function registrationFor(iss: string, clientId: string): Promise<CachedRegistration | undefined> {
+  const find = (list: CachedRegistration[]) => list.find((r) => r.clientId === clientId);
+  const cached = find(await registrationsFor(iss));
+  if (cached?.active) return cached;
+  return find(await registrationsFor(iss, { fresh: true }));
 }
 
 /**
@@ -68,7 +104,9 @@ function accessToken(platform: LtiPlatform, key: string): Promise<AccessToken> {
  * a fresh token does not throw the fresh one away (ltijs's records carry createdAt; a record
  * without one is treated as old).
  */
-async function discardCachedToken(platform: LtiPlatform, usedAt: Date): Promise<void> {
+async function discardCachedToken(platform: LtiPlatform, key: string, usedAt: Date): Promise<void> {
+  // A copy fetched after this send began (another send's fresh token) is kept.
+  if ((tokenMemo.get(key)?.storedAt ?? Infinity) <= usedAt.getTime()) tokenMemo.delete(key);
   await lti.Database.Delete('accesstoken', {
     platformUrl: await platform.platformUrl(),
     clientId: await platform.platformClientId(),
@@ -88,9 +126,10 @@ async function discardCachedToken(platform: LtiPlatform, usedAt: Date): Promise<
  */
 export async function postScore(target: { iss: string; clientId: string; lineItemUrl: string }, score: AgsScore, timeoutMs: number): Promise<void> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const platform = await lti.getPlatform(target.iss, target.clientId);
-  if (!platform) throw new PlatformUnusableError('This LMS is no longer registered with Fieldbook.');
-  if (!(await platform.platformActive())) throw new PlatformUnusableError('This LMS registration is not active.');
+  const registration = await registrationFor(target.iss, target.clientId);
+  if (!registration) throw new PlatformUnusableError('This LMS is no longer registered with Fieldbook.');
+  if (!registration.active) throw new PlatformUnusableError('This LMS registration is not active.');
+  const { platform } = registration;
   const key = `${target.iss}\n${target.clientId}`;
 
   const send = async (): Promise<{ res: Response; usedAt: Date }> => {
@@ -114,7 +153,7 @@ export async function postScore(target: { iss: string; clientId: string; lineIte
   let res = first.res;
   if (res.status === 401) {
     await res.arrayBuffer().catch(() => undefined);
-    await withDeadline(discardCachedToken(platform, first.usedAt), signal, timeoutMs);
+    await withDeadline(discardCachedToken(platform, key, first.usedAt), signal, timeoutMs);
     res = (await send()).res;
   }
   if (res.ok) {

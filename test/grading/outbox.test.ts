@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { runGradeSenderOnce, startGradeSender } from '../../src/grading/grade-sender';
+import { forgetScoreTokenCopies } from '../../src/grading/ags-score.client';
 import { CLAIM_LEASE_MS, completeSent, requeueStuckGrades, upgradeGradeOutbox } from '../../src/grading/outbox-delivery';
 import { GradeClaimTicketModel, GradeDeliveryModel, GradeDueModel, GradeOutboxModel, gradeSyncId } from '../../src/grading/outbox.model';
 import { claimGrade, findDueGrades, readGradeSyncRecord, recordGradeChange, retryGradeSync, listGradeSync, TEST_USER_REASON, type GradeChange } from '../../src/grading/outbox.service';
@@ -118,8 +119,9 @@ describe('grade outbox: durable grade passback to the LMS', () => {
   it('a burst sent several at a time asks the LMS for one access token, not one per concurrent send', async () => {
     const f = await buildFixture(6);
     for (const [i, c] of f.candidates.entries()) await recordGradeChange(f.change(c, i + 2));
-    // ltijs keeps the token for an hour: forget it, so every concurrent send would need one.
+    // ltijs keeps the token for an hour (and this process a copy): forget both, so every concurrent send would need one.
     await mongoose.connection.collection('accesstokens').deleteMany({});
+    forgetScoreTokenCopies();
     const tokensBefore = await getSandboxTokenStats();
     const round = await runGradeSenderOnce({ concurrency: 6 });
     const tokensAfter = await getSandboxTokenStats();

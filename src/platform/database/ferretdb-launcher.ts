@@ -17,10 +17,10 @@ const FERRETDB_VERSION = 'v1.24.2';
  * replaces internal/backends/sqlite/metadata/metadata.go so that `_id` filters, updates and deletes
  * use the table's unique `_id` index instead of scanning the table. The build copies the pinned
  * module out of Go's cache (never modified), writes the patched file into the copy, and builds
- * with a replace directive pointing at it. Bump the suffix when the patch changes, so every
+ * with a replace directive pointing at it. Bump the suffix when the patch or tools/ferretdb/main.go changes, so every
  * machine rebuilds.
  */
-const LAUNCHER_BUILD = `${FERRETDB_VERSION}-fieldbook.1`;
+const LAUNCHER_BUILD = `${FERRETDB_VERSION}-fieldbook.2`;
 const PATCHED_FILES = [{ file: 'internal/backends/sqlite/metadata/metadata.go', patched: path.join(LAUNCHER_SOURCE, 'overlay', 'sqlite-metadata.go.overlay') }];
 
 /** Copies a read-only module directory, leaving the copy writable (and removable) by its owner. */
