@@ -1,3 +1,4 @@
+import { localTimeHtml } from '../platform/local-time';
 import type { GradeSyncView } from './outbox.service';
 
 const STATE_LABELS: Record<GradeSyncView['state'], string> = {
@@ -16,9 +17,22 @@ const BADGES: Record<GradeSyncView['state'], string> = {
   skipped: 'text-bg-light',
 };
 
-/** "2026-11-25 15:04:05 UTC": unambiguous in an LMS iframe whatever the browser's zone. */
-export function formatInstant(date: Date | null): string | null {
-  return date ? `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC` : null;
+/**
+ * A <time> the viewer's browser shows in their own zone (public/js/local-time.js); a plain date
+ * without the script. Pages never say "UTC": in an LMS iframe people read it as a wrong time.
+ */
+export function formatInstant(date: Date | null) {
+  return date ? localTimeHtml(date) || null : null;
+}
+
+/** "in about 5 minutes": for sentences, where a zone-free wording needs no markup. */
+export function fromNow(date: Date | null, now = new Date()): string {
+  if (!date) return 'soon';
+  const minutes = Math.round((date.getTime() - now.getTime()) / 60_000);
+  if (minutes < 1) return 'in less than a minute';
+  if (minutes < 90) return `in about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  return hours < 36 ? `in about ${hours} hours` : `in about ${Math.round(hours / 24)} days`;
 }
 
 /**
@@ -73,9 +87,9 @@ export function presentGradeOutcome(view: GradeSyncView) {
     case 'failed':
       return { ...base, tone: 'danger', testId: 'score-failed', text: `Refused by the LMS for ${view.userName}: ${view.reason ?? 'no reason given'}. Fix the cause in the LMS, then retry below.` };
     default: {
-      const when = formatInstant(view.nextAttemptAt);
+      const when = fromNow(view.nextAttemptAt);
       const why = view.reason ? ` (${view.reason})` : '';
-      const text = view.state === 'retrying' ? `The grade for ${view.userName} is saved; the LMS could not take it yet${why}. Will retry at ${when}.` : `The grade for ${view.userName} is saved and waiting to send.`;
+      const text = view.state === 'retrying' ? `The grade for ${view.userName} is saved; the LMS could not take it yet${why}. It will try again ${when}.` : `The grade for ${view.userName} is saved and waiting to send.`;
       return { ...base, tone: 'warning', testId: 'score-queued', text };
     }
   }

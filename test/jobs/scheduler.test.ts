@@ -85,7 +85,7 @@ describe('reconciliation: derived records that disagree with their sources are r
     // Faculty see the repair beside the candidate's grade; the candidate's own page does not list grade sync.
     const facultyPage = (await open(course.faculty, course.placement)).text;
     const row = facultyPage.slice(facultyPage.indexOf(`data-user="${course.candidateA.sub}"`));
-    expect(row.slice(0, row.indexOf('</tr>'))).to.match(/data-testid="grade-repair">Repaired \d{4}-\d\d-\d\d [\d:]+ UTC: This grade had not been queued for the gradebook/);
+    expect(row.slice(0, row.indexOf('</tr>'))).to.match(/data-testid="grade-repair">Repaired <time class="fb-time" datetime="[\d:.TZ-]+" data-local>\d{4}-\d\d-\d\d<\/time>: This grade had not been queued for the gradebook/);
     expect((await open(course.candidateA, course.placement)).text).not.to.include('grade-repair');
     // Nothing left to repair for this candidate: the next run leaves the note as it was.
     await reconcilePracticumGrades('2026-12-02');
