@@ -43,6 +43,7 @@ import {
   type SandboxPersonView,
 } from '../src/sandbox';
 import { deepLinkAs, launchAs, parseForm, returnDeepLink } from '../test/helpers/sandbox-launch';
+import { cpuByProcess, cpuDelta } from './lib/cpu';
 import { summarize, type LatencySummary } from './lib/stats';
 
 export interface GradeRunResult {
@@ -87,6 +88,12 @@ export interface QueuedRunResult {
   tokenRequests: number;
   serviceCalls: Record<string, number>;
   serviceCallsPerScore: string;
+  /**
+   * CPU per grade sent while the sender drained (prequeued only: nothing else runs then), of this
+   * process (Fieldbook's sender and the Sandbox's score endpoint) and of the embedded FerretDB;
+   * unlike grades/s it hardly changes with other load on the machine.
+   */
+  cpuMsPerGrade?: { node: number; ferretdb: number };
 }
 
 export interface GradeBenchResult {
@@ -175,7 +182,9 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
   };
   await Promise.all(Array.from({ length: options.concurrency }, enqueue));
   const enqueueMs = performance.now() - started;
+  let cpuBefore: Record<string, number> | null = null;
   if (!sender) {
+    cpuBefore = cpuByProcess(process.pid);
     startedAt = Date.now();
     sender = startGradeSender({ logger });
   }
@@ -196,6 +205,7 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
     GradeDeliveryModel.countDocuments({ ...ofThisRun, state: 'sent' }),
     GradeDeliveryModel.countDocuments({ ...ofThisRun, state: 'failed' }),
   ]);
+  const cpu = cpuBefore ? cpuDelta(cpuBefore, cpuByProcess(process.pid)) : null;
   ctx.counting(false);
   await sender.stop();
   const tokensAfter = await getSandboxTokenStats();
@@ -229,6 +239,7 @@ async function queuedRun(ctx: BenchContext, options: { scores: number; concurren
     tokenRequests: tokensAfter.tokenRequests - tokensBefore.tokenRequests,
     serviceCalls: { ...ctx.calls },
     serviceCallsPerScore: perScore(ctx.calls, options.scores),
+    ...(cpu && sent ? { cpuMsPerGrade: { node: (cpu.node ?? 0) / sent, ferretdb: (cpu.ferretdb ?? 0) / sent } } : {}),
   };
 }
 

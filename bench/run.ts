@@ -336,6 +336,7 @@ function printReport(report: Report): void {
       `| ${q.scores} | ${q.sent} | ${q.failed} | ${q.unfinished} | ${ms(q.enqueueMs)} | ${ms(q.drainMs)} | ${q.scoresPerSecond.toFixed(1)} | ${ms(q.latency.p50)} | ${ms(q.latency.p95)} | ${ms(q.latency.p99)} | ${q.tokenRequests} | ${q.serviceCallsPerScore} |`,
       '',
     );
+    if (q.cpuMsPerGrade) lines.push(`CPU per grade while draining: ${q.cpuMsPerGrade.node.toFixed(1)} ms in the Node process (sender + Sandbox), ${q.cpuMsPerGrade.ferretdb.toFixed(1)} ms in FerretDB`, '');
     if (q.errorSamples.length) lines.push(`refused: ${q.errorSamples.join(' | ')}`, '');
   }
   if (report.grades?.form) {
