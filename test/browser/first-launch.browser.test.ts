@@ -45,7 +45,7 @@ describe('browser: first launch through the Sandbox LMS', function () {
 
     await page.goto(`${baseUrl}/sandbox/launch/${placed!.id}/${faculty.id}`);
     const facultyView = await toolFrame(page);
-    const gradeForm = facultyView.getByRole('region', { name: 'Send a grade to the LMS' });
+    const gradeForm = facultyView.getByRole('region', { name: 'Grades' });
     await gradeForm.getByLabel('Candidate').selectOption({ label: candidate.name });
     await gradeForm.getByLabel('Points').fill('36');
     await gradeForm.getByLabel('Comment (optional)').fill('Well documented');
