@@ -2,6 +2,7 @@ import type { AppError } from '../platform/errors';
 import type { AccessLinkView } from './access-link.service';
 import type { ExternalSession } from './external-session.service';
 
+/** For emails, which have no script to show the reader's zone; pages use {{localTime}} instead. */
 const dateTime = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
 export const formatUtc = (d: Date) => `${dateTime.format(d)} UTC`;
 
@@ -14,7 +15,8 @@ export function presentLanding(link: AccessLinkView, token: string) {
     candidateName: link.candidateName,
     activityTitle: link.activityTitle,
     courseTitle: link.courseTitle,
-    expiresAt: formatUtc(link.expiresAt),
+    // A Date: the view renders it with {{localTime}} in the reader's zone (never as UTC).
+    expiresAt: link.expiresAt,
   };
 }
 
@@ -25,7 +27,7 @@ export function presentHome(session: ExternalSession) {
     name: session.name,
     email: session.email,
     invitedBy: session.invitedBy,
-    sessionEndsAt: formatUtc(session.expiresAt),
+    sessionEndsAt: session.expiresAt,
     // One candidate per link for now; the practicum screens extend this list.
     candidates: [
       {

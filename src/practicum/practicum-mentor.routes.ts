@@ -10,7 +10,6 @@ import { Router, type Response } from 'express';
 import { Types } from 'mongoose';
 import { ActivityModel, type Activity } from '../activities/activity.model';
 import { requireExternalSession, type ExternalSession } from '../access';
-import { formatUtc } from '../access/access.presenter';
 import { mentoredBy } from '../courses/course-mentors.service';
 import { wrap } from '../platform/async-handler';
 import type { AppConfig } from '../platform/config';
@@ -103,7 +102,7 @@ async function buildScreen(session: ExternalSession, reach: Reach[], options: Sc
     name: session.name,
     email: session.email,
     invitedBy: session.invitedBy,
-    sessionEndsAt: formatUtc(session.expiresAt),
+    sessionEndsAt: session.expiresAt,
     sections,
     awaitingCount: sections.reduce((n, sec) => n + sec.awaiting.length, 0),
     flash: options.flash ?? null,

@@ -43,6 +43,9 @@ describe('External access links (/access)', () => {
       expect(page.text).to.include('Cara Candidate').and.include('Dr. Carla Mendes');
       expect(page.text).to.include('action="/access/redeem"').and.include(`value="${link.token}"`);
       expect(page.text).to.not.match(/<script>|style="/);
+      // The link's end as a <time> the mentor's browser shows in their own zone; never "UTC".
+      expect(page.text).to.match(/works once and until <time class="fb-time" datetime="\d{4}-\d\d-\d\dT[\d:.]+Z" data-local>\d{4}-\d\d-\d\d<\/time>\./);
+      expect(page.text).to.not.include('UTC');
       expect(page.headers['cache-control']).to.equal('no-store');
       expect(page.headers['referrer-policy']).to.equal('no-referrer');
     }
