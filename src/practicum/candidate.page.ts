@@ -18,6 +18,7 @@ import { entryScope, viewFor } from './practicum.policy';
 import { presentEntry, presentProgress } from './practicum.presenter';
 import { progressId, toProgressEntry } from './progress-store';
 import { computeProgress } from './progress.service';
+import { presentPracticumCharts } from './practicum-charts.presenter';
 import { ACTIVITY_CATEGORIES, GRADE_BANDS } from './rule-packs';
 
 const round = (minutes: number) => Math.round((minutes / 60) * 100) / 100;
@@ -76,7 +77,6 @@ export async function buildCandidatePage(caller: Caller, activity: Activity, can
     mentor: assignment ?? null,
     gradeSync: sync ? presentGradeSyncRow(sync) : null,
     entryCount: entries.length,
-    /** What presentPracticumCharts needs, already loaded (no second query when charts are wired). */
-    chartSources: { summary, entries, rules, settings },
+    charts: presentPracticumCharts({ entries, rules, term: termOf(settings), today, idPrefix: 'candidate' }),
   };
 }

@@ -15,6 +15,7 @@ import { withTransientRetry } from '../platform/transient';
 import { computeProgress } from './progress.service';
 import { listMentorAssignments } from './practicum-mentors.service';
 import { listCourseMembers } from '../courses/course-membership.service';
+import { presentPracticumCharts } from './practicum-charts.presenter';
 import { cohortQuerySchema, presentCohortTable, type CohortQuery } from './cohort.presenter';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -72,6 +73,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
       entries: entries.map((e) => presentEntry(e, view)),
       hasSubmittable: entries.some((e) => e.status === 'draft' || e.status === 'returned'),
       progress: presentProgress(summary, rules, new Map(entries.map((e) => [String(e._id), e.date ?? '']))),
+      charts: presentPracticumCharts({ entries, rules, term: termOf(settings), today: options.today }),
       form: presentEntryForm(settings, values, options.form?.errors ?? {}, await listSites(caller.iss, caller.sub)),
       mentor: await presentMentorSection(activity, caller.sub, options.mentorForm),
       autosave: {

@@ -97,7 +97,7 @@ export function createPracticumRouter(deps: KindDeps): Router {
       const page = await buildCandidatePage(caller, activity, req.params.sub, todayIso());
       const aid = String(activity._id);
       const shell = presentShell({ caller, activity, kind: findKind(activity.type), sectionsHref: `/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`, current: 'candidates' });
-      res.render('practicum/candidate-page', { title: `${page.candidate.name} — ${activity.title}`, shell, ltik, aid, ...page, chartSources: undefined });
+      res.render('practicum/candidate-page', { title: `${page.candidate.name} — ${activity.title}`, shell, ltik, aid, ...page });
     }),
   );
 
