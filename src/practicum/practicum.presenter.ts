@@ -86,6 +86,28 @@ export function presentProgress(summary: ProgressSummary, rules: RulePack, entry
 const TEXT_FIELDS = ['entryId', 'version', 'date', 'hours', 'siteName', 'siteDistrict', 'description', 'reflection', 'mentorName', 'mentorEmail'] as const;
 
 /** The entry form with what was typed (or the entry being edited) selected. */
+/** Where the error summary's link for each field leads (the field, or the message of a group of boxes). */
+const ERROR_TARGETS: Record<string, { label: string; target: string }> = {
+  date: { label: 'Date', target: 'date' },
+  hours: { label: 'Hours', target: 'hours' },
+  category: { label: 'Category', target: 'category' },
+  siteName: { label: 'School or site', target: 'siteName' },
+  siteDistrict: { label: 'District', target: 'siteDistrict' },
+  gradeBand: { label: 'Level', target: 'gradeBand' },
+  populations: { label: 'Populations served', target: 'populations-label' },
+  standards: { label: 'Standards this evidences', target: 'standards-error' },
+  description: { label: 'What you did', target: 'description' },
+  reflection: { label: 'Reflection', target: 'reflection' },
+};
+
+/** The failed form's errors as a list for the summary at its top, in the order of the form. */
+export function presentErrorSummary(errors: FieldErrors): { message: string | null; items: { label: string; message: string; target: string }[] } {
+  const items = Object.entries(ERROR_TARGETS)
+    .filter(([field]) => errors[field])
+    .map(([field, { label, target }]) => ({ label, message: String(errors[field]), target }));
+  return { message: errors._form ? String(errors._form) : null, items };
+}
+
 export function presentEntryForm(settings: PracticumSettings, values: Record<string, unknown>, errors: FieldErrors, sites: { _id: unknown; name: string; district?: string | null }[]) {
   // `values` may be a request body as posted (a failed form keeps what was typed): text only.
   const pops = typedList(values.populations);
@@ -97,6 +119,7 @@ export function presentEntryForm(settings: PracticumSettings, values: Record<str
     },
     errors,
     hasErrors: Object.keys(errors).length > 0,
+    errorSummary: presentErrorSummary(errors),
     isEditing: Boolean(values.entryId),
     sites: sites.map((s) => ({ id: String(s._id), label: [s.name, s.district].filter(Boolean).join(', '), selected: String(s._id) === typedText(values.siteId) })),
     gradeBands: Object.entries(GRADE_BANDS).map(([value, label]) => ({ value, label, selected: value === values.gradeBand })),

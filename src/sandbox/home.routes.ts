@@ -58,7 +58,7 @@ export function createHomeRouter({ config }: SandboxDeps): Router {
               forwardingSrc: storageMode === 'forwarding' ? `${config.publicUrl}/sandbox/post-message-forwarding` : null,
             }
           : null,
-        scripts: storageMode ? ['/static/sandbox/platform-storage.js'] : [],
+        scripts: ['/static/sandbox/frame-resize.js', ...(storageMode ? ['/static/sandbox/platform-storage.js'] : [])],
         iframeTitle: `Fieldbook: ${launch.placement.title}`,
       });
     } catch (err) {
