@@ -9,7 +9,6 @@
  */
 import { AccessLinkModel } from '../access/access-link.model';
 import { recordAccessEvent, revokeAccessLink, sendMentorInvite } from '../access';
-import { formatUtc } from '../access/access.presenter';
 import type { AppConfig } from '../platform/config';
 import type { Mailer } from '../platform/mailer';
 import { isDuplicateKeyError } from '../platform/errors';
@@ -132,7 +131,8 @@ export interface MentorAssignmentView {
   statusLabel: string;
   namedBy: string;
   namedByRole: string;
-  expiresAt: string;
+  /** When an unused link stops working (null without a link); shown in the reader's zone. */
+  expiresAt: Date | null;
 }
 
 function statusOf(link: { usedAt: Date | null; revokedAt: Date | null; expiresAt: Date } | null, now: Date): LinkStatus {
@@ -167,7 +167,7 @@ export async function listCourseMentors(course: CourseRef, candidateSubs?: strin
       statusLabel: LINK_STATUS_LABELS[status],
       namedBy: a.namedBy.name,
       namedByRole: a.namedBy.role,
-      expiresAt: link ? formatUtc(link.expiresAt) : '',
+      expiresAt: link ? link.expiresAt : null,
     };
   });
 }

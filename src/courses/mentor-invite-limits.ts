@@ -4,7 +4,7 @@
  * each counted invitation is a slot document with a unique _id (see mentor-invite-slot.model.ts),
  * so racing requests can never take more slots than the limit.
  */
-import { formatUtc } from '../access/access.presenter';
+import { fromNow } from '../platform/local-time';
 import type { AppConfig } from '../platform/config';
 import { AppError, isDuplicateKeyError, tooManyRequests } from '../platform/errors';
 import { MentorInviteSlotModel } from './mentor-invite-slot.model';
@@ -116,7 +116,7 @@ export function inviteLimitError(window: InviteWindow, now = new Date()): AppErr
   const n = `${window.limit} mentor ${window.limit === 1 ? 'invitation' : 'invitations'}`;
   return tooManyRequests(
     'mentor_invite_limit',
-    `${who} sent ${n} ${PER[window.kind]}, the most allowed. Nothing was sent; you can send another after ${formatUtc(window.endsAt)}.`,
+    `${who} sent ${n} ${PER[window.kind]}, the most allowed. Nothing was sent; you can send another ${fromNow(window.endsAt)}.`,
     { limit: window.kind, max: window.limit, retryAfterSeconds: Math.max(1, Math.ceil((window.endsAt.getTime() - now.getTime()) / 1000)) },
   );
 }

@@ -1,4 +1,4 @@
-import { localTimeHtml } from '../platform/local-time';
+import { fromNow, localTimeHtml } from '../platform/local-time';
 import type { GradeSyncView } from './outbox.service';
 
 const STATE_LABELS: Record<GradeSyncView['state'], string> = {
@@ -23,16 +23,6 @@ const BADGES: Record<GradeSyncView['state'], string> = {
  */
 export function formatInstant(date: Date | null) {
   return date ? localTimeHtml(date) || null : null;
-}
-
-/** "in about 5 minutes": for sentences, where a zone-free wording needs no markup. */
-export function fromNow(date: Date | null, now = new Date()): string {
-  if (!date) return 'soon';
-  const minutes = Math.round((date.getTime() - now.getTime()) / 60_000);
-  if (minutes < 1) return 'in less than a minute';
-  if (minutes < 90) return `in about ${minutes} minute${minutes === 1 ? '' : 's'}`;
-  const hours = Math.round(minutes / 60);
-  return hours < 36 ? `in about ${hours} hours` : `in about ${Math.round(hours / 24)} days`;
 }
 
 /**

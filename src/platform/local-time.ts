@@ -43,3 +43,13 @@ export function localTimeHtml(value: unknown, zone?: string | null): Handlebars.
 export function localTimeText(value: unknown, zone?: string | null): string {
   return localTime(value, zone)?.text ?? '';
 }
+
+/** "in about 5 minutes": for sentences, where a zone-free wording needs no markup. */
+export function fromNow(date: Date | null, now = new Date()): string {
+  if (!date) return 'soon';
+  const minutes = Math.round((date.getTime() - now.getTime()) / 60_000);
+  if (minutes < 1) return 'in less than a minute';
+  if (minutes < 90) return `in about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  return hours < 36 ? `in about ${hours} hours` : `in about ${Math.round(hours / 24)} days`;
+}

@@ -154,7 +154,7 @@ export async function loadEntryWithTrail(caller: Caller, activity: Activity, ent
   const trail = await PracticumAuditModel.find({ entryId: entry._id }).sort({ version: 1 }).lean();
   return {
     entry: presentEntry(entry, viewFor(caller, activity)),
-    trail: trail.map((t) => ({ from: STATUS_LABELS[t.from]?.label ?? t.from, to: STATUS_LABELS[t.to]?.label ?? t.to, who: t.actor?.name || t.actor?.email || t.actor?.sub || '', role: t.actor?.role ?? '', comment: t.comment ?? '', at: t.at.toISOString().slice(0, 16).replace('T', ' ') })),
+    trail: trail.map((t) => ({ from: STATUS_LABELS[t.from]?.label ?? t.from, to: STATUS_LABELS[t.to]?.label ?? t.to, who: t.actor?.name || t.actor?.email || t.actor?.sub || '', role: t.actor?.role ?? '', comment: t.comment ?? '', at: t.at })),
   };
 }
 

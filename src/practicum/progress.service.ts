@@ -85,15 +85,15 @@ function statusReason(status: EntryStatus, rules: RulePack): Reason | null {
     case 'approved':
       return null;
     case 'draft':
-      return { code: 'not-submitted', message: 'Saved as a draft: submit it for review.' };
+      return { code: 'not-submitted', message: 'Saved as a draft, not submitted for review yet.' };
     case 'returned':
-      return { code: 'returned', message: 'Returned for changes: edit and submit it again.' };
+      return { code: 'returned', message: 'Returned for changes; it counts once it is submitted again and approved.' };
     case 'submitted':
       return rules.requiresMentorVerification
-        ? { code: 'awaiting-mentor', message: 'Waiting for your mentor to verify it.' }
+        ? { code: 'awaiting-mentor', message: 'Waiting for the mentor to verify it.' }
         : { code: 'awaiting-faculty', message: 'Waiting for faculty approval.' };
     case 'verified':
-      return { code: 'awaiting-faculty', message: 'Verified by your mentor; waiting for faculty approval.' };
+      return { code: 'awaiting-faculty', message: 'Verified by the mentor; waiting for faculty approval.' };
   }
 }
 
