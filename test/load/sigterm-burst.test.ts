@@ -21,7 +21,8 @@ describe('SIGTERM during a burst of submits', function () {
   before(async function () {
     this.timeout(120_000);
     // Room to drain on a loaded 2-core machine; the send timeout stays 1 s below it (config rule).
-    instance = await startInstance({ env: { SHUTDOWN_TIMEOUT_MS: '40000' } });
+    // info: the shutdown line says how many requests were in flight.
+    instance = await startInstance({ env: { SHUTDOWN_TIMEOUT_MS: '40000', LOG_LEVEL: 'info' } });
     cls = await buildLoadClass(instance.origin, CANDIDATES, { rulePackId: 'custom', requiredHours: '10' });
     tabs = await inBatches(cls.candidates, 8, async (c) => {
       const browser = new SandboxBrowser(instance.origin);
@@ -52,23 +53,29 @@ describe('SIGTERM during a burst of submits', function () {
     // burst has been accepted (libuv accepts all pending ones per turn), so none waits in the
     // kernel's queue, where a closing listener would reset it.
     for (const deadline = Date.now() + 60_000; answered.length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
-    // Since the embedded database answers in milliseconds, the first answers can come back before
-    // the client has opened the burst's last connections: a connection still in the kernel's queue
-    // when the listener closes is reset (a proxy sends it elsewhere). A moment more, so the burst
-    // is all accepted and still mostly in flight (asserted below).
+    // A moment more, so that most of the burst has been accepted and is in flight at SIGTERM.
     await new Promise((r) => setTimeout(r, 500));
     expect(answered.length, 'some submits answered before SIGTERM').to.be.at.least(3);
     expect(answered.length, 'SIGTERM arrives while submits are still in flight').to.be.below(CANDIDATES * TABS);
+    const answeredAtSigterm = answered.length;
     instance.proc.child.kill('SIGTERM');
     const code = await instance.proc.exited;
     await Promise.all(burst);
 
     expect(code, instance.proc.output().slice(-2000)).to.equal(0);
     const errors = outcomes.filter((o): o is Error => o instanceof Error).map((e) => `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}`);
-    expect(errors, 'no connection cut or reset').to.deep.equal([]);
-    const statuses = (outcomes as Answer[]).map((a) => a.status);
+    // With the embedded database answering in milliseconds, the client can still be opening the
+    // burst's last connections at SIGTERM: one still in the kernel's listen queue when the listener
+    // closes was never accepted and is reset (a proxy sends it elsewhere; server-drain.test.ts makes
+    // the same distinction). Every request the server had accepted — answered before SIGTERM, or
+    // in flight when it handled the signal (it logs how many) — must be answered in full.
+    const inFlight = Number(/"inFlight":(\d+)[^\n]*shutting down|shutting down[^\n]*"inFlight":(\d+)/.exec(instance.proc.output())?.slice(1).find(Boolean) ?? NaN);
+    expect(Number.isNaN(inFlight), 'the shutdown log says how many requests were in flight').to.equal(false);
+    expect(errors.every((e) => e.includes('ECONNRESET')), `only never-accepted connections are reset: ${errors.join(' | ')}`).to.equal(true);
+    expect(errors.length, 'no accepted request was cut').to.be.at.most(CANDIDATES * TABS - answeredAtSigterm - inFlight);
+    const statuses = outcomes.map((a) => (a instanceof Error ? 0 : a.status));
     // Requests accepted before SIGTERM finish; a late one on a draining connection may be told to come back.
-    expect(statuses.filter((s) => s !== 200 && s !== 503), 'only 200, or 503 to retry elsewhere').to.deep.equal([]);
+    expect(statuses.filter((s) => s !== 200 && s !== 503 && s !== 0), 'only 200, or 503 to retry elsewhere').to.deep.equal([]);
     expect(statuses.filter((s) => s === 200).length, 'the submits in flight at SIGTERM finished').to.be.greaterThan(answered.length - 1);
 
     for (const [i, c] of cls.candidates.entries()) {
