@@ -21,6 +21,17 @@ import { computeProgress } from './progress.service';
 import { presentPracticumCharts } from './practicum-charts.presenter';
 import { ACTIVITY_CATEGORIES, GRADE_BANDS } from './rule-packs';
 
+/** Names a framework's standards by id; a component without a name of its own ("6.1") gets its standard's. */
+export function standardNamer(frameworkId: string): (id: string) => string {
+  const standardNames = new Map(frameworkElements(frameworkId).map((s) => [s.id, s.label]));
+  return (id: string) => {
+    const own = standardNames.get(id);
+    if (own && own !== id) return own;
+    const parent = standardNames.get(id.split('.')[0]);
+    return parent ? `${id} (part of ${parent})` : id;
+  };
+}
+
 const round = (minutes: number) => Math.round((minutes / 60) * 100) / 100;
 const PENDING = new Set(['submitted', 'verified']);
 
@@ -57,14 +68,7 @@ export async function buildCandidatePage(caller: Caller, activity: Activity, can
   const settings = readSettings(activity.settings);
   const rules = effectiveRules(settings);
   const summary = computeProgress(entries.map(toProgressEntry), rules, termOf(settings), today);
-  const standardNames = new Map(frameworkElements(settings.frameworkId).map((s) => [s.id, s.label]));
-  // A component without a name of its own ("6.1") is shown with its standard's name.
-  const standardName = (id: string) => {
-    const own = standardNames.get(id);
-    if (own && own !== id) return own;
-    const parent = standardNames.get(id.split('.')[0]);
-    return parent ? `${id} (part of ${parent})` : id;
-  };
+  const standardName = standardNamer(settings.frameworkId);
   const sync = await getGradeSync(String(activity._id), candidateSub);
   return {
     candidate: { sub: candidateSub, name: name || 'Unnamed candidate', param: encodeURIComponent(candidateSub) },

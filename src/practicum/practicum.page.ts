@@ -17,6 +17,7 @@ import { listMentorAssignments } from './practicum-mentors.service';
 import { listCourseMembers } from '../courses/course-membership.service';
 import { presentPracticumCharts } from './practicum-charts.presenter';
 import { cohortQuerySchema, presentCohortTable, type CohortQuery } from './cohort.presenter';
+import { standardNamer } from './candidate.page';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -153,7 +154,10 @@ export async function loadEntryWithTrail(caller: Caller, activity: Activity, ent
   if (!entry) return null;
   const trail = await PracticumAuditModel.find({ entryId: entry._id }).sort({ version: 1 }).lean();
   return {
+    candidateSub: entry.candidateSub,
     entry: presentEntry(entry, viewFor(caller, activity)),
+    // By name, not number: a reader of one entry should not need the framework at hand.
+    standardNames: (entry.standards ?? []).map(standardNamer(readSettings(activity.settings).frameworkId)),
     trail: trail.map((t) => ({ from: STATUS_LABELS[t.from]?.label ?? t.from, to: STATUS_LABELS[t.to]?.label ?? t.to, who: t.actor?.name || t.actor?.email || t.actor?.sub || '', role: t.actor?.role ?? '', comment: t.comment ?? '', at: t.at })),
   };
 }

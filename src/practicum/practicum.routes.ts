@@ -107,7 +107,20 @@ export function createPracticumRouter(deps: KindDeps): Router {
       requireView(caller, activity);
       const found = OBJECT_ID.test(req.params.id) ? await loadEntryWithTrail(caller, activity, req.params.id) : null;
       if (!found) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours to see.');
-      res.render('practicum/entry', { title: 'Practicum entry', activityTitle: activity.title, ltik, aid: String(activity._id), ...found });
+      const aid = String(activity._id);
+      const kind = findKind(activity.type);
+      const pageHref = `/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`;
+      const sections = kind?.sections?.({ caller, activity }) ?? [];
+      // ?from= names the section (or faculty's per-candidate page) the entry was opened from, so
+      // "Back" returns there; anything else falls back to the caller's first section.
+      const from = typeof req.query.from === 'string' ? req.query.from : '';
+      const section = sections.find((s) => s.id === from) ?? sections[0];
+      const back =
+        from === 'candidate' && viewFor(caller, activity) === 'faculty'
+          ? { href: `/lti/practicum/candidates/${encodeURIComponent(found.candidateSub)}?ltik=${encodeURIComponent(ltik)}&aid=${aid}`, label: `Back to ${found.entry.candidateName}’s page` }
+          : { href: `${pageHref}${section ? `#${section.id}` : ''}`, label: section ? `Back to ${section.label}` : 'Back to the log' };
+      const shell = presentShell({ caller, activity, kind, sectionsHref: pageHref, current: from === 'candidate' ? 'candidates' : section?.id });
+      res.render('practicum/entry', { title: `Entry of ${found.entry.date} — ${activity.title}`, shell, back, ltik, aid, ...found });
     }),
   );
 
