@@ -115,8 +115,10 @@ export class SharedRateLimiter {
   private sweep(now: number): void {
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
+    // Each limiter sweeps only its own blocks, by its own clock: a limiter with another window (or a
+    // test passing its own time) never deletes blocks another limiter is still counting.
     // Leftovers only take space: a failure is let go.
-    RateLimitBlockModel.deleteMany({ expiresAt: { $lte: new Date(now) } }).catch(() => undefined);
+    RateLimitBlockModel.deleteMany({ _id: { $regex: `^${escapeRegex(this.options.name)}:` }, expiresAt: { $lte: new Date(now) } }).catch(() => undefined);
   }
 
   private warn(err: unknown): void {
@@ -125,4 +127,8 @@ export class SharedRateLimiter {
     this.lastWarning = now;
     this.options.logger?.warn({ err, limiter: this.options.name }, 'rate limit: the database could not count; counting in this instance meanwhile');
   }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -53,6 +53,22 @@ describe('rate limits shared by instances through the database', function () {
     expect(await RateLimitBlockModel.countDocuments({ _id: { $regex: `^${name}:` } })).to.equal(5);
   });
 
+  it('a limiter sweeps only its own ended blocks, never those another limiter is still counting', async () => {
+    const names = { counting: uniqueName(), sweeping: uniqueName() };
+    const counting = new SharedRateLimiter({ name: names.counting, perWindow: 600 });
+    const sweeping = new SharedRateLimiter({ name: names.sweeping, perWindow: 600 });
+    const now = midWindow();
+    expect(await counting.take('10.0.0.7', now)).to.equal(true);
+    expect(await sweeping.take('10.0.0.7', now)).to.equal(true);
+    // Ten windows later the sweeping limiter's first block sweeps (its first sweep was at `now`, but five minutes passed by its clock).
+    expect(await sweeping.take('10.0.0.7', now + 10 * WINDOW_MS)).to.equal(true);
+    const blocksOf = (name: string) => RateLimitBlockModel.countDocuments({ _id: { $regex: `^${name}:` } });
+    const deadline = Date.now() + 5_000;
+    while ((await blocksOf(names.sweeping)) !== 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await blocksOf(names.sweeping), 'its own ended block is swept, its current one kept').to.equal(1);
+    expect(await blocksOf(names.counting), "the other limiter's block of the same (by that clock ended) window is kept").to.equal(1);
+  });
+
   it('two apps (as two instances) behind one address: the limit holds across both, refusals are 429 with Retry-After', async () => {
     const { config } = testServer();
     const logger = createLogger({ ...config, logLevel: 'silent' });
