@@ -6,9 +6,46 @@ import type { ExternalSession } from './external-session.service';
 const dateTime = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
 export const formatUtc = (d: Date) => `${dateTime.format(d)} UTC`;
 
-export function presentLanding(link: AccessLinkView, token: string) {
+/** "A", "A and B", "your 3 candidates": who the hours belong to, in the header's title. */
+export function candidatesPhrase(names: string[]): string {
+  const unique = [...new Set(names.filter(Boolean))];
+  if (unique.length === 0) return 'your candidate';
+  if (unique.length === 1) return unique[0];
+  if (unique.length === 2) return `${unique[0]} and ${unique[1]}`;
+  return `your ${unique.length} candidates`;
+}
+
+export interface ExternalShellInput {
+  name: string;
+  candidateNames: string[];
+  courseTitles: string[];
+  activityTitles: string[];
+  /** Section links of the page (`#id` anchors); none on single-purpose pages. */
+  nav?: { id: string; label: string }[];
+}
+
+/**
+ * The shell header (views/partials/shell/header.hbs) for a mentor who has no LMS account: what this
+ * is ("Internship hours for …", the course and activity) and who they are here, in plain words.
+ */
+export function presentExternalShell({ name, candidateNames, courseTitles, activityTitles, nav = [] }: ExternalShellInput) {
+  const join = (xs: string[]) => [...new Set(xs.filter(Boolean))].join(', ') || null;
   return {
-    title: 'Your Fieldbook invitation',
+    title: `Internship hours for ${candidatesPhrase(candidateNames)}`,
+    course: join(courseTitles),
+    kindLine: join(activityTitles),
+    person: { name: name || 'Mentor' },
+    role: 'Mentor',
+    isTestUser: false,
+    nav: nav.map((s) => ({ ...s, href: `#${s.id}`, isCurrent: false })),
+  };
+}
+
+export function presentLanding(link: AccessLinkView, token: string) {
+  const shell = presentExternalShell({ name: link.name, candidateNames: [link.candidateName ?? ''], courseTitles: [link.courseTitle ?? ''], activityTitles: [link.activityTitle ?? ''] });
+  return {
+    title: shell.title,
+    shell,
     token,
     name: link.name,
     invitedBy: link.invitedBy,
@@ -21,8 +58,11 @@ export function presentLanding(link: AccessLinkView, token: string) {
 }
 
 export function presentHome(session: ExternalSession) {
+  const d = session.display;
+  const shell = presentExternalShell({ name: session.name, candidateNames: [d.candidateName ?? ''], courseTitles: [d.courseTitle ?? ''], activityTitles: [d.activityTitle ?? ''] });
   return {
-    title: 'Fieldbook for mentors',
+    title: shell.title,
+    shell,
     s: session.token,
     name: session.name,
     email: session.email,
@@ -47,7 +87,15 @@ const HEADINGS: Record<string, string> = {
   access_rate_limited: 'Please wait a moment',
 };
 
+/** What to do next, for the refusals a mentor meets most (the message already says why). */
+function refusalHelp(err: AppError): { help: string | null } {
+  if (err.id === 'access_rate_limited') return { help: null };
+  if (err.id.startsWith('access_link_') || err.id.startsWith('access_session_'))
+    return { help: 'Nothing you entered before is lost: entries you verified stay verified. The person who invited you can send a new link from Fieldbook in a minute.' };
+  return { help: null };
+}
+
 export function presentRefusal(err: AppError, reference: unknown) {
   const heading = HEADINGS[err.id] ?? (err.status === 401 ? 'Please open Fieldbook from your invitation' : 'We could not do that');
-  return { title: heading, heading, message: err.message, code: err.id, reference };
+  return { title: heading, heading, message: err.message, code: err.id, reference, ...refusalHelp(err) };
 }

@@ -10,6 +10,7 @@ import { Router, type Response } from 'express';
 import { Types } from 'mongoose';
 import { ActivityModel, type Activity } from '../activities/activity.model';
 import { requireExternalSession, type ExternalSession } from '../access';
+import { presentExternalShell } from '../access/access.presenter';
 import { mentoredBy } from '../courses/course-mentors.service';
 import { wrap } from '../platform/async-handler';
 import type { AppConfig } from '../platform/config';
@@ -93,18 +94,38 @@ async function buildSection(reach: Reach, selected: Set<string>) {
   };
 }
 
+/** The mentor page's sections, in the order it renders them (views/access/practicum.hbs). */
+const MENTOR_SECTIONS = [
+  { id: 'to-verify', label: 'To verify' },
+  { id: 'verified', label: 'Verified' },
+  { id: 'hour-logs', label: 'Hour logs' },
+];
+
 async function buildScreen(session: ExternalSession, reach: Reach[], options: ScreenOptions) {
   const selected = new Set(options.kept?.selected ?? []);
   const sections = await Promise.all(reach.map((r) => buildSection(r, selected)));
+  const shell = presentExternalShell({
+    name: session.name,
+    candidateNames: reach.flatMap((r) => [...r.candidateNames.values()]),
+    courseTitles: reach.map((r) => r.courseTitle),
+    activityTitles: reach.map((r) => r.activity.title),
+    nav: MENTOR_SECTIONS,
+  });
+  const awaitingCount = sections.reduce((n, sec) => n + sec.awaiting.length, 0);
   return {
-    title: 'Verify practicum hours',
+    title: shell.title,
+    shell,
+    // Several practicum activities (courses) in reach: each block is named; one needs no sub-heading.
+    several: sections.length > 1,
+    hourLogs: sections.flatMap((sec) => sec.hourLogs.map((h) => ({ ...h, activityTitle: sec.activityTitle, courseTitle: sec.courseTitle }))),
+    hasRecent: sections.some((sec) => sec.recent.length > 0),
     s: session.token,
     name: session.name,
     email: session.email,
     invitedBy: session.invitedBy,
     sessionEndsAt: session.expiresAt,
     sections,
-    awaitingCount: sections.reduce((n, sec) => n + sec.awaiting.length, 0),
+    awaitingCount,
     flash: options.flash ?? null,
     batchFailures: (options.batch?.failed ?? []).map((f) => ({ message: f.message })),
     comment: options.kept?.comment ?? '',

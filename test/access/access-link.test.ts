@@ -41,10 +41,12 @@ describe('External access links (/access)', () => {
       const page = await api().get(link.path).expect(200);
       expect(page.text).to.include('Continue as Mo &lt;b&gt;Mentor&lt;/b&gt;').and.not.include('<b>Mentor</b>');
       expect(page.text).to.include('Cara Candidate').and.include('Dr. Carla Mendes');
+      // The shell header: whose hours these are and who the reader is here.
+      expect(page.text).to.include('Internship hours for Cara Candidate').and.include('<span class="fw-semibold" data-testid="fieldbook-role">Mentor</span>');
       expect(page.text).to.include('action="/access/redeem"').and.include(`value="${link.token}"`);
       expect(page.text).to.not.match(/<script>|style="/);
       // The link's end as a <time> the mentor's browser shows in their own zone; never "UTC".
-      expect(page.text).to.match(/works once and until <time class="fb-time" datetime="\d{4}-\d\d-\d\dT[\d:.]+Z" data-local>\d{4}-\d\d-\d\d<\/time>\./);
+      expect(page.text).to.match(/works once, until <span class="fb-date"><time class="fb-time" datetime="\d{4}-\d\d-\d\dT[\d:.]+Z" data-local>\d{4}-\d\d-\d\d<\/time><\/span>\./);
       expect(page.text).to.not.include('UTC');
       expect(page.headers['cache-control']).to.equal('no-store');
       expect(page.headers['referrer-policy']).to.equal('no-referrer');
