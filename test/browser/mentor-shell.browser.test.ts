@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
+import { revokeAccessLink } from '../../src/access';
 import { findSandboxMailTo } from '../../src/sandbox';
+import { buildAccessLink, sessionFromLocation } from '../access/access-kit';
 import { DESKTOP_VIEWPORT, expectAccessible, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
 import { testServer, useTestMailer } from '../helpers/test-server';
-import { buildPracticumCourse, COMPLETE_ENTRY, open, post, type PracticumCourse } from '../practicum/practicum-kit';
+import { anonymous, buildPracticumCourse, COMPLETE_ENTRY, open, post, type PracticumCourse } from '../practicum/practicum-kit';
 
 const isoDaysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 const WIDTHS = [DESKTOP_VIEWPORT.width, 400];
@@ -85,6 +87,28 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('This link has already been used');
     expect(await page.locator('main').innerText()).not.to.include('access_link_used');
     expect(csp).to.deep.equal([]);
+  });
+
+  it('an expired link, a withdrawn link and a withdrawn session each say what happened and what to do, in plain words', async () => {
+    const { baseUrl } = testServer();
+    const expired = await buildAccessLink({ ttlHours: 1 / 3600 });
+    const withdrawn = await buildAccessLink();
+    const redeemed = await anonymous().post('/access/redeem').type('form').send({ token: withdrawn.token });
+    const s = sessionFromLocation(redeemed.headers.location as string);
+    expect(await revokeAccessLink(withdrawn.jti, { sub: 'fac-1', name: 'Dr. Carla Mendes' })).to.equal(true);
+    await new Promise((r) => setTimeout(r, 1100)); // past the expired link's one second
+    const cases = [
+      { name: 'link-expired', url: expired.url, heading: 'This link has expired', says: 'ask Dr. Carla Mendes for a new one' },
+      { name: 'link-withdrawn', url: withdrawn.url, heading: 'This link was withdrawn', says: 'ask Dr. Carla Mendes' },
+      { name: 'session-withdrawn', url: `${baseUrl}/access/home?s=${encodeURIComponent(s)}`, heading: 'Please open Fieldbook from your invitation', says: 'Your access was withdrawn' },
+    ];
+    for (const c of cases) {
+      await checkAtEachWidth(page, c.url, c.name, '[data-testid="refusal-message"]');
+      expect(await page.getByRole('heading', { level: 1 }).textContent(), c.name).to.equal(c.heading);
+      expect(await page.getByTestId('refusal-message').textContent(), c.name).to.include(c.says);
+      expect(await page.getByTestId('refusal-help').textContent(), c.name).to.include('send a new link');
+      expect(await page.locator('main').innerText(), c.name).not.to.match(/access_|session_|Code:/);
+    }
   });
 
   it('Sandbox home, course gradebook and launch page: no developer badge, stacked rows at 400 px', async () => {
