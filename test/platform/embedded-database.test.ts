@@ -53,11 +53,24 @@ describe('embedded database', function () {
       const plan = async (filter: object) => JSON.stringify(await c.db.command({ explain: { find: 'things', filter }, verbosity: 'queryPlanner' }));
       expect(await plan({ _id: 'id-3' })).to.match(/SEARCH things_\w+ USING INDEX things_\w+__id_/);
       expect(await plan({ n: 3 })).to.match(/SCAN things_/);
+      // An _id equality beside other keys (a compare-and-set) reads the one row too…
+      expect(await plan({ _id: 'id-3', n: 3 })).to.match(/SEARCH things_\w+ USING INDEX things_\w+__id_/);
+      expect(await plan({ _id: { $in: ['id-3'] } })).to.match(/SCAN things_/);
       // The same expression drives updates and deletes by _id: they find the right document.
       await c.collection('things').updateOne({ _id: 'id-3' } as object, { $set: { n: 33 } });
       await c.collection('things').deleteOne({ _id: 'id-4' } as object);
       expect((await c.collection('things').findOne({ _id: 'id-3' } as object))?.n).to.equal(33);
       expect(await c.collection('things').countDocuments({})).to.equal(19);
+      // …and the rest of the filter still decides: a compare-and-set whose condition fails changes nothing.
+      const things = c.collection<{ _id: string; n: number }>('things');
+      expect((await things.updateOne({ _id: 'id-3', n: 3 }, { $set: { n: 0 } })).modifiedCount).to.equal(0);
+      expect((await things.updateOne({ _id: 'id-3', n: 33 }, { $set: { n: 34 } })).modifiedCount).to.equal(1);
+      expect((await things.deleteOne({ _id: 'id-5', n: 6 })).deletedCount).to.equal(0);
+      expect((await things.deleteOne({ _id: 'id-5', n: 5 })).deletedCount).to.equal(1);
+      expect(await things.findOne({ _id: 'id-6', n: { $gt: 6 } })).to.equal(null);
+      expect((await things.findOne({ _id: 'id-6', n: { $lte: 6 } }))?.n).to.equal(6);
+      expect(await things.countDocuments({ _id: 'id-7', n: 7 })).to.equal(1);
+      expect(await things.countDocuments({})).to.equal(18);
     } finally {
       await c.close();
       await db.stop();

@@ -13,15 +13,21 @@ export { PROJECT_ROOT };
 const LAUNCHER_SOURCE = path.join(PROJECT_ROOT, 'tools', 'ferretdb');
 const FERRETDB_VERSION = 'v1.24.2';
 /**
- * Fieldbook's patch over FerretDB's sources: tools/ferretdb/overlay/sqlite-metadata.go.overlay
+ * Fieldbook's patches over FerretDB's sources (tools/ferretdb/overlay/): sqlite-metadata.go.overlay
  * replaces internal/backends/sqlite/metadata/metadata.go so that `_id` filters, updates and deletes
- * use the table's unique `_id` index instead of scanning the table. The build copies the pinned
+ * use the table's unique `_id` index instead of scanning the table; sqlite-collection.go.overlay
+ * replaces internal/backends/sqlite/collection.go so that a filter with an `_id` equality and other
+ * keys reads that one row too (upstream pushes `_id` down only when it is the filter's only key). The build copies the pinned
  * module out of Go's cache (never modified), writes the patched file into the copy, and builds
  * with a replace directive pointing at it. Bump the suffix when the patch or tools/ferretdb/main.go changes, so every
  * machine rebuilds.
  */
-const LAUNCHER_BUILD = `${FERRETDB_VERSION}-fieldbook.2`;
-const PATCHED_FILES = [{ file: 'internal/backends/sqlite/metadata/metadata.go', patched: path.join(LAUNCHER_SOURCE, 'overlay', 'sqlite-metadata.go.overlay') }];
+const LAUNCHER_BUILD = `${FERRETDB_VERSION}-fieldbook.3`;
+const PATCHED_FILES = [
+  { file: 'internal/backends/sqlite/metadata/metadata.go', patched: path.join(LAUNCHER_SOURCE, 'overlay', 'sqlite-metadata.go.overlay') },
+  // An `_id` equality is pushed down even beside other keys ({_id, version} compare-and-set reads one row).
+  { file: 'internal/backends/sqlite/collection.go', patched: path.join(LAUNCHER_SOURCE, 'overlay', 'sqlite-collection.go.overlay') },
+];
 
 /** Copies a read-only module directory, leaving the copy writable (and removable) by its owner. */
 function copyWritable(from: string, to: string): void {
