@@ -8,7 +8,7 @@ import { PracticumProgressModel } from './practicum-progress.model';
 import { effectiveRules, frameworkTitle, readSettings, termOf } from './practicum-settings';
 import { listSites } from './practicum-sites.service';
 import { entryScope, viewFor } from './practicum.policy';
-import { entryFormValues, presentEntry, presentEntryForm, presentProgress, STATUS_LABELS } from './practicum.presenter';
+import { entryFormValues, presentEntry, presentEntryForm, presentProgress, presentTrailStep, STATUS_LABELS } from './practicum.presenter';
 import type { BatchResult } from './practicum.service';
 import { progressId, toProgressEntry } from './progress-store';
 import { withTransientRetry } from '../platform/transient';
@@ -158,7 +158,7 @@ export async function loadEntryWithTrail(caller: Caller, activity: Activity, ent
     entry: presentEntry(entry, viewFor(caller, activity)),
     // By name, not number: a reader of one entry should not need the framework at hand.
     standardNames: (entry.standards ?? []).map(standardNamer(readSettings(activity.settings).frameworkId)),
-    trail: trail.map((t) => ({ from: STATUS_LABELS[t.from]?.label ?? t.from, to: STATUS_LABELS[t.to]?.label ?? t.to, who: t.actor?.name || t.actor?.email || t.actor?.sub || '', role: t.actor?.role ?? '', comment: t.comment ?? '', at: t.at })),
+    trail: trail.map(presentTrailStep),
   };
 }
 

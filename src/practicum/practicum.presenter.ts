@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 /** Whitelisted view models for the practicum templates (no raw documents reach a view). */
 import { typedList, typedText, type FieldErrors } from '../platform/validate';
+import { ROLE_LABELS } from '../activities/shell.presenter';
 import type { PracticumEntry } from './practicum-entry.model';
 import type { PracticumProgress } from './practicum-progress.model';
 import { frameworkElements, type PracticumSettings } from './practicum-settings';
@@ -15,6 +16,41 @@ export const STATUS_LABELS: Record<string, { label: string; badge: string }> = {
   approved: { label: 'Approved', badge: 'text-bg-success' },
   returned: { label: 'Returned', badge: 'text-bg-warning' },
 };
+
+interface TrailStepInput {
+  from: string;
+  to: string;
+  actor?: { kind: string; role: string; name?: string | null; email?: string | null; sub?: string | null } | null;
+  comment?: string | null;
+  at: Date;
+}
+
+/** What a status change did, as the verb of a sentence ("Verified by …"); keyed by from → to. */
+function trailVerb(from: string, to: string): string {
+  if (to === 'submitted') return from === 'returned' ? 'Resubmitted' : 'Submitted';
+  if (to === 'draft') return 'Reopened for editing';
+  if (to === 'verified') return 'Verified';
+  if (to === 'approved') return 'Approved';
+  if (to === 'returned') return 'Returned';
+  return `Moved to ${STATUS_LABELS[to]?.label ?? to}`;
+}
+
+/**
+ * One step of an entry's history as a plain sentence: "Verified by Marta Site-Supervisor (Site
+ * mentor)". A mentor acting from an emailed link is the candidate's site mentor; people from the
+ * LMS are named by their role as the shell header names it.
+ */
+export function presentTrailStep(t: TrailStepInput) {
+  const actor = t.actor ?? { kind: 'lti', role: '' };
+  const title = actor.kind === 'external' && actor.role === 'mentor' ? 'Site mentor' : (ROLE_LABELS[actor.role] ?? actor.role);
+  const who = actor.name || actor.email || actor.sub || 'someone';
+  return {
+    to: t.to,
+    sentence: `${trailVerb(t.from, t.to)} by ${who}${title ? ` (${title})` : ''}`,
+    comment: t.comment ?? '',
+    at: t.at,
+  };
+}
 
 const PACE_LABELS: Record<string, string> = {
   'no-term': 'No term dates are set for this activity, so pace is not tracked.',
