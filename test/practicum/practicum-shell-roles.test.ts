@@ -30,6 +30,7 @@ describe('practicum shell: the coordinator reads, the LMS mentor verifies, and a
     expect(sectionIds(page)).to.deep.equal(['review', 'candidates']);
     expect(page).to.include('data-testid="read-only-note"');
     expect(page).to.include(course.candidateA.name).and.to.include(course.candidateB.name);
+    expect(page).to.include('<th scope="col">Site mentor</th>').and.to.not.include('data-label="Mentor"');
     for (const absent of ['name="entries"', 'action="/lti/practicum/entries/approve"', '/entries/return', 'data-testid="reassign-form"', 'id="grades"', 'data-testid="candidate-link"']) expect(page, absent).to.not.include(absent);
   });
 
@@ -47,6 +48,7 @@ describe('practicum shell: the coordinator reads, the LMS mentor verifies, and a
     expect(sectionIds(page)).to.deep.equal(['review', 'candidates']);
     expect(page).to.include('>To verify</a>').and.to.include('>Mentees</a>');
     expect(page).to.include('Verify selected');
+    expect(page).to.include('<th scope="col">Site mentor</th>').and.to.not.include('data-label="Mentor"');
     expect(page).to.not.include(course.candidateB.name);
   });
 

@@ -49,6 +49,12 @@ describe('practicum shell: header, section links, cohort table and the per-candi
     const rowOf = (sub: string) => page.slice(page.indexOf(`data-candidate="${sub}"`), page.indexOf('</tr>', page.indexOf(`data-candidate="${sub}"`)));
     expect(rowOf(course.candidateB.sub)).to.include('data-pace="behind"').and.to.include('Behind pace');
     expect(rowOf(course.candidateA.sub)).to.include('1 entry (6 h)');
+    // The mentor a candidate names is their site mentor, in the cohort and in the Mentors table alike.
+    expect(rowOf(course.candidateA.sub)).to.include('<td data-label="Site mentor">Marta Site</td>');
+    expect(page).to.include('<th scope="col">Site mentor</th><th scope="col">Hour log</th>');
+    expect(page).to.match(/<th scope="col">Candidate<\/th><th scope="col">Site mentor<\/th><th scope="col">Link<\/th>/);
+    expect(page).to.include(`<td data-label="Named by">${course.candidateA.name} (Candidate)</td>`);
+    expect(page).to.not.match(/>Mentor<\/th>|data-label="Mentor"/);
     expect(page).to.include('data-testid="grade-sync-empty"');
   });
 
@@ -93,13 +99,14 @@ describe('practicum shell: header, section links, cohort table and the per-candi
     expect(page).to.match(/data-testid="hours-by-setting"[\s\S]*Elementary/);
     expect(standards).to.match(/6\.1 \(part of 6\. [A-Z]/);
     expect(page).to.include('data-testid="candidate-entries"');
+    expect(page).to.include('<dt class="col-sm-3">Site mentor</dt>');
     expect(page).to.match(/data-testid="candidate-mentor">Marta Site <span[^>]*>\(marta-[^)]+\)<\/span> · <span data-testid="mentor-link-status" data-status="invited">/);
     expect(page).to.include('No grade has been sent for this candidate yet.');
     expect(page).to.include('data-section="candidates"');
     expect(page).to.match(/aria-current="page" data-section="candidates"/);
     const empty = decodeHtml((await get(faculty, `/lti/practicum/candidates/${encodeURIComponent(course.candidateB.sub)}`)).text);
     expect(empty).to.include('data-testid="candidate-no-entries"');
-    expect(empty).to.include('No mentor named yet.');
+    expect(empty).to.include('No site mentor named yet.');
   });
 
   it('after faculty approve, the page keeps its Grades section and says the grade was queued', async () => {
