@@ -61,6 +61,10 @@ describe('SVG charts (src/platform/charts)', () => {
     const bars = Array.from({ length: 26 }, (_, i) => ({ label: `W${i + 1}`, values: [i] }));
     const chart = verticalBarChart({ id: 'w', title: 't', summary: 's', unit: 'h', series: [{ name: 'Counted' }], categoryHeader: 'Week', bars });
     expect(chart.bars.filter((b) => b.showLabel).length).to.be.at.most(8);
+    // On a phone (larger text, public/charts.css) every other shown label is hidden: at most 4 remain.
+    const narrow = chart.bars.filter((b) => b.showLabel && !b.isNarrowHidden).map((b) => b.label);
+    expect(narrow).to.deep.equal(['W1', 'W9', 'W17', 'W25']);
+    expect(verticalBarChart({ id: 'w', title: 't', summary: 's', unit: 'h', series: [{ name: 'Counted' }], categoryHeader: 'Week', bars: bars.slice(0, 4) }).bars.some((b) => b.isNarrowHidden)).to.equal(false);
     expect(chart.table.rows).to.have.length(26);
     expect(chart.table.headers).to.deep.equal(['Week', 'Counted (h)']);
     const maxBar = chart.bars[25].segments[0];

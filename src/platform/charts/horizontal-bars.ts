@@ -1,13 +1,7 @@
-import type { ChartSeries } from './vertical-bars';
-import { CHART_COLOURS, SERIES_COLOURS, chartId, formatNumber, niceScale, round } from './scale';
+import { chartFrame, seriesColour, type ChartFrameInput } from './frame';
+import { formatNumber, niceScale, round } from './scale';
 
-export interface HorizontalBarsInput {
-  id: string;
-  title: string;
-  summary: string;
-  unit: string;
-  series: ChartSeries[];
-  categoryHeader: string;
+export interface HorizontalBarsInput extends ChartFrameInput {
   /** `target`: a marker (e.g. a required minimum) drawn across the row and listed in the table. */
   rows: { label: string; values: number[]; target?: number | null }[];
   targetName?: string;
@@ -22,7 +16,6 @@ const BAR = { left: 4, right: 64, offset: 18, height: 14 };
 
 /** Stacked horizontal bars, one row per label, as a model for horizontal-bars.hbs. */
 export function horizontalBarChart(input: HorizontalBarsInput) {
-  const id = chartId(input.id);
   const plotWidth = WIDTH - BAR.left - BAR.right;
   const totals = input.rows.map((r) => r.values.reduce((s, v) => s + Math.max(0, v), 0));
   const hasTargets = input.rows.some((r) => typeof r.target === 'number' && r.target > 0);
@@ -37,7 +30,7 @@ export function horizontalBarChart(input: HorizontalBarsInput) {
     const segments = r.values
       .map((v, s) => {
         const value = Math.max(0, v);
-        const seg = { x: x(base), y: top + BAR.offset, width: round(x(base + value) - x(base)), height: BAR.height, fill: SERIES_COLOURS[s % SERIES_COLOURS.length], tooltip: `${r.label}: ${formatNumber(value)}${unit} ${input.series[s]?.name ?? ''}`.trim() };
+        const seg = { x: x(base), y: top + BAR.offset, width: round(x(base + value) - x(base)), height: BAR.height, fill: seriesColour(s), tooltip: `${r.label}: ${formatNumber(value)}${unit} ${input.series[s]?.name ?? ''}`.trim() };
         base += value;
         return seg;
       })
@@ -56,28 +49,14 @@ export function horizontalBarChart(input: HorizontalBarsInput) {
     };
   });
 
-  const legend = [
-    ...input.series.map((s, i) => ({ name: s.name, fill: SERIES_COLOURS[i % SERIES_COLOURS.length], isLine: false })),
-    ...(hasTargets ? [{ name: input.targetName ?? 'Required', fill: CHART_COLOURS.reference, isLine: true }] : []),
-  ];
   return {
-    id,
-    titleId: `${id}-title`,
-    descId: `${id}-desc`,
-    title: input.title,
-    summary: input.summary,
-    viewBox: `0 0 ${WIDTH} ${height}`,
-    colours: CHART_COLOURS,
+    ...chartFrame(input, {
+      width: WIDTH,
+      height,
+      reference: hasTargets ? { name: input.targetName ?? 'Required' } : null,
+      rows: input.rows.map((r, i) => ({ label: r.label, values: r.values, total: totals[i], referenceCell: r.target ? formatNumber(r.target) : '—' })),
+    }),
     rows,
-    legend,
-    table: {
-      caption: input.title,
-      headers: [input.categoryHeader, ...input.series.map((s) => `${s.name} (${input.unit})`), ...(input.series.length > 1 ? [`Total (${input.unit})`] : []), ...(hasTargets ? [`${input.targetName ?? 'Required'} (${input.unit})`] : [])],
-      rows: input.rows.map((r, i) => ({
-        label: r.label,
-        cells: [...r.values.map(formatNumber), ...(input.series.length > 1 ? [formatNumber(totals[i])] : []), ...(hasTargets ? [r.target ? formatNumber(r.target) : '—'] : [])],
-      })),
-    },
   };
 }
 
