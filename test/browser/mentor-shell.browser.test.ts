@@ -3,26 +3,11 @@ import type { Page } from 'playwright-core';
 import { revokeAccessLink } from '../../src/access';
 import { findSandboxMailTo } from '../../src/sandbox';
 import { buildAccessLink, sessionFromLocation } from '../access/access-kit';
-import { DESKTOP_VIEWPORT, expectAccessible, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
+import { checkAtEachWidth, toolFrame, usePagePerTest } from '../helpers/browser';
 import { testServer, useTestMailer } from '../helpers/test-server';
 import { anonymous, buildPracticumCourse, COMPLETE_ENTRY, open, post, type PracticumCourse } from '../practicum/practicum-kit';
 
 const isoDaysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-const WIDTHS = [DESKTOP_VIEWPORT.width, 400];
-
-/** At each width: axe (WCAG 2.1 AA), no sideways scrolling, a kept screenshot. `ready` is a selector. */
-async function checkAtEachWidth(page: Page, url: string, name: string, ready: string) {
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.goto(url);
-    await page.locator(ready).first().waitFor();
-    await expectAccessible(page, `${name} at ${width} px`);
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
-    expect(scrollWidth, `${name} at ${width} px scrolls sideways`).to.be.at.most(clientWidth);
-    await saveScreenshot(page, `mentor-shell-${name}-${width}`);
-  }
-}
-
 function watchCsp(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
@@ -56,13 +41,13 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
 
   it('landing, the mentor page (To verify · Verified · Hour logs) before and after verifying, and the used link', async () => {
     const csp = watchCsp(page);
-    await checkAtEachWidth(page, linkUrl, 'landing', 'button:has-text("Continue as")');
+    await checkAtEachWidth(page, linkUrl, 'mentor-shell-landing', 'button:has-text("Continue as")');
     expect(await page.getByTestId('shell-title').textContent()).to.equal(`Internship hours for ${course.candidateA.name}`);
 
     await page.getByRole('button', { name: `Continue as ${mentorName}` }).click();
     await page.waitForURL(/\/access\/home\?s=/);
     const home = page.url();
-    await checkAtEachWidth(page, home, 'practicum', '[data-testid="mentor-queue"]');
+    await checkAtEachWidth(page, home, 'mentor-shell-practicum', '[data-testid="mentor-queue"]');
     // The header says what this is and who the reader is, in plain words.
     expect(await page.getByTestId('shell-title').textContent()).to.equal(`Internship hours for ${course.candidateA.name}`);
     expect(await page.getByTestId('shell-person').textContent()).to.equal(`${mentorName} · Mentor`);
@@ -79,11 +64,11 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
     await page.getByRole('button', { name: /^Verify the entry of/ }).first().click();
     await page.getByTestId('mentor-flash').waitFor();
     expect(await page.getByTestId('mentor-flash').textContent()).to.equal('1 entry verified.');
-    await checkAtEachWidth(page, home, 'practicum-after-verify', '[data-testid="mentor-recent"]');
+    await checkAtEachWidth(page, home, 'mentor-shell-practicum-after-verify', '[data-testid="mentor-recent"]');
     expect(await page.getByTestId('mentor-recent').locator('tbody tr').count()).to.equal(1);
     expect(await page.getByTestId('awaiting-count').textContent()).to.equal('2 entries are waiting for your verification.');
 
-    await checkAtEachWidth(page, linkUrl, 'link-used', '[data-testid="refusal-message"]');
+    await checkAtEachWidth(page, linkUrl, 'mentor-shell-link-used', '[data-testid="refusal-message"]');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('This link has already been used');
     expect(await page.locator('main').innerText()).not.to.include('access_link_used');
     expect(csp).to.deep.equal([]);
@@ -103,7 +88,7 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
       { name: 'session-withdrawn', url: `${baseUrl}/access/home?s=${encodeURIComponent(s)}`, heading: 'Please open Fieldbook from your invitation', says: 'Your access was withdrawn' },
     ];
     for (const c of cases) {
-      await checkAtEachWidth(page, c.url, c.name, '[data-testid="refusal-message"]');
+      await checkAtEachWidth(page, c.url, `mentor-shell-${c.name}`, '[data-testid="refusal-message"]');
       expect(await page.getByRole('heading', { level: 1 }).textContent(), c.name).to.equal(c.heading);
       expect(await page.getByTestId('refusal-message').textContent(), c.name).to.include(c.says);
       expect(await page.getByTestId('refusal-help').textContent(), c.name).to.include('send a new link');
@@ -120,9 +105,9 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
     const heading = page.getByRole('heading', { level: 1 });
     expect((await heading.textContent())?.trim()).to.equal(course.placement.title);
     expect(await heading.getAttribute('data-message-type')).to.equal('LtiResourceLinkRequest');
-    await checkAtEachWidth(page, `${baseUrl}/sandbox/launch/${course.placement.id}/${course.candidateA.id}`, 'sandbox-launch', 'iframe.sandbox-tool-frame');
-    await checkAtEachWidth(page, `${baseUrl}/sandbox/courses/${course.id}/gradebook`, 'sandbox-gradebook', 'h1');
-    await checkAtEachWidth(page, `${baseUrl}/sandbox#course-${course.id}`, 'sandbox-home', `#course-${course.id}`);
+    await checkAtEachWidth(page, `${baseUrl}/sandbox/launch/${course.placement.id}/${course.candidateA.id}`, 'mentor-shell-sandbox-launch', 'iframe.sandbox-tool-frame');
+    await checkAtEachWidth(page, `${baseUrl}/sandbox/courses/${course.id}/gradebook`, 'mentor-shell-sandbox-gradebook', 'h1');
+    await checkAtEachWidth(page, `${baseUrl}/sandbox#course-${course.id}`, 'mentor-shell-sandbox-home', `#course-${course.id}`);
     expect(csp).to.deep.equal([]);
   });
 });

@@ -2,35 +2,11 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { addSandboxPerson } from '../../src/sandbox';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
-import { DESKTOP_VIEWPORT, expectAccessible, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
+import { byTestId, checkAtEachWidth, launchSession, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 import { buildPracticumCourse, COMPLETE_ENTRY, open, post, type PracticumCourse } from '../practicum/practicum-kit';
 
 const isoDaysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-const WIDTHS = [DESKTOP_VIEWPORT.width, 400];
-
-/** Launches through the Sandbox (a real signed launch) and returns the tool session the frame got. */
-async function launchSession(page: Page, placementId: string, personId: string) {
-  await page.goto(`${testServer().baseUrl}/sandbox/launch/${placementId}/${personId}`);
-  const frame = await toolFrame(page);
-  const ltik = await frame.locator('input[name="ltik"]').first().inputValue();
-  const aid = await frame.locator('input[name="aid"]').first().inputValue();
-  return { ltik, aid };
-}
-
-/** Opens a tool page at each width: axe (WCAG 2.1 AA), no sideways scrolling, a kept screenshot. */
-async function checkAtEachWidth(page: Page, url: string, name: string, ready: string) {
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.goto(url);
-    await page.getByTestId(ready).first().waitFor();
-    await expectAccessible(page, `${name} at ${width} px`);
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
-    expect(scrollWidth, `${name} at ${width} px scrolls sideways`).to.be.at.most(clientWidth);
-    await saveScreenshot(page, `practicum-shell-${name}-${width}`);
-  }
-}
-
 const sectionLinks = (page: Page) => page.getByTestId('shell-nav').locator('a').allTextContents();
 
 describe('browser: the practicum shell at 1280 and 400 px — LMS mentor, coordinator and an entry’s history', function () {
@@ -60,7 +36,7 @@ describe('browser: the practicum shell at 1280 and 400 px — LMS mentor, coordi
   it('LMS mentor: To verify · Mentees, with verify and return reachable at 400 px', async () => {
     const { ltik, aid } = await launchSession(page, course.placement.id, course.mentorOfA.id);
     const base = `${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`;
-    await checkAtEachWidth(page, base, 'mentor', 'review-queue');
+    await checkAtEachWidth(page, base, 'practicum-shell-mentor', byTestId('review-queue'));
     expect(await sectionLinks(page)).to.deep.equal(['To verify', 'Mentees']);
     expect(await page.getByTestId('fieldbook-role').textContent()).to.equal('Mentor');
     expect(await page.getByRole('button', { name: 'Verify selected' }).isVisible()).to.equal(true);
@@ -73,7 +49,7 @@ describe('browser: the practicum shell at 1280 and 400 px — LMS mentor, coordi
   it('coordinator: Entries · Candidates, the whole cohort read-only (no approve, return, reassign or grades)', async () => {
     const { ltik, aid } = await launchSession(page, course.placement.id, coordinatorId);
     const base = `${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`;
-    await checkAtEachWidth(page, base, 'coordinator', 'review-queue');
+    await checkAtEachWidth(page, base, 'practicum-shell-coordinator', byTestId('review-queue'));
     expect(await sectionLinks(page)).to.deep.equal(['Entries', 'Candidates']);
     expect(await page.getByTestId('fieldbook-role').textContent()).to.equal('Program coordinator');
     expect(await page.getByTestId('cohort-row').count()).to.equal(2);
@@ -88,9 +64,12 @@ describe('browser: the practicum shell at 1280 and 400 px — LMS mentor, coordi
     await page.goto(`${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}&status=verified`);
     await page.getByTestId('review-queue').locator('a').first().click();
     await page.getByTestId('audit-trail').waitFor();
-    await checkAtEachWidth(page, page.url(), 'entry-history', 'audit-trail');
+    await checkAtEachWidth(page, page.url(), 'practicum-shell-entry-history', byTestId('audit-trail'));
     expect(await page.getByTestId('person-name').textContent()).to.equal(course.mentorOfA.name);
-    expect(await page.getByTestId('audit-trail').locator('li').count()).to.equal(2);
+    const steps = await page.getByTestId('audit-trail').locator('li').allInnerTexts();
+    expect(steps).to.have.length(2);
+    expect(steps[0].startsWith(`Submitted by ${course.candidateA.name} (Candidate) · `), steps[0]).to.equal(true);
+    expect(steps[1].startsWith(`Verified by ${course.mentorOfA.name} (Mentor) · `), steps[1]).to.equal(true);
     await page.getByTestId('entry-back').click();
     await page.getByTestId('review-queue').waitFor();
     expect(new URL(page.url()).hash).to.equal('#review');

@@ -1,32 +1,22 @@
 import { expect } from 'chai';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { DESKTOP_VIEWPORT, expectAccessible, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
+import { ARTIFACTS_DIR, byTestId, checkAtEachWidth, launchSession, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 import { buildPracticumCourse, COMPLETE_ENTRY, open, post, type PracticumCourse } from '../practicum/practicum-kit';
 
 const isoDaysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-const WIDTHS = [DESKTOP_VIEWPORT.width, 400];
-
-/** Launches through the Sandbox (a real signed launch) and returns the tool session the frame got. */
-async function launchSession(page: Page, placementId: string, personId: string) {
-  await page.goto(`${testServer().baseUrl}/sandbox/launch/${placementId}/${personId}`);
-  const frame = await toolFrame(page);
-  const ltik = await frame.locator('input[name="ltik"]').first().inputValue();
-  const aid = await frame.locator('input[name="aid"]').first().inputValue();
-  return { ltik, aid };
-}
-
-/** Opens a tool page at each width: axe (WCAG 2.1 AA), no sideways scrolling, a kept screenshot. */
-async function checkAtEachWidth(page: Page, url: string, name: string, ready: string) {
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.goto(url);
-    await page.getByTestId(ready).first().waitFor();
-    await expectAccessible(page, `${name} at ${width} px`);
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
-    expect(scrollWidth, `${name} at ${width} px scrolls sideways`).to.be.at.most(clientWidth);
-    await saveScreenshot(page, `practicum-shell-${name}-${width}`);
-  }
+/** Each shown chart text: its size on screen (font size in user units × the SVG's scale), and where it ends. */
+function chartTextSizes(page: Page) {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<SVGTextElement>('svg.fb-chart-svg text'))
+      .filter((t) => t.getBoundingClientRect().width > 0)
+      .map((t) => {
+        const svg = t.ownerSVGElement!;
+        const box = svg.getBoundingClientRect();
+        return { text: t.textContent ?? '', px: (parseFloat(getComputedStyle(t).fontSize) * box.width) / svg.viewBox.baseVal.width, right: t.getBoundingClientRect().right, chartRight: box.right };
+      }),
+  );
 }
 
 describe('browser: the practicum shell at 1280 and 400 px — candidate overview, faculty review, cohort and candidate page', function () {
@@ -47,7 +37,14 @@ describe('browser: the practicum shell at 1280 and 400 px — candidate overview
 
   it('candidate overview', async () => {
     const { ltik, aid } = await launchSession(page, course.placement.id, course.candidateA.id);
-    await checkAtEachWidth(page, `${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`, 'candidate-overview', 'overview');
+    await checkAtEachWidth(page, `${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`, 'practicum-shell-candidate-overview', byTestId('overview'), async (width) => {
+      const sizes = await chartTextSizes(page);
+      expect(sizes.length, 'chart texts').to.be.greaterThan(10);
+      // Axis labels, row labels and values: readable on a phone, not shrunk with the chart.
+      for (const t of sizes) expect(t.px, `“${t.text}” at ${width} px`).to.be.at.least(12);
+      for (const t of sizes) expect(t.right, `“${t.text}” at ${width} px runs out of its chart`).to.be.at.most(t.chartRight + 1);
+      await page.getByTestId('practicum-charts').screenshot({ path: path.join(ARTIFACTS_DIR, `practicum-shell-candidate-charts-${width}.png`) });
+    });
     // The section links are plain anchors: following one needs no script.
     await page.getByRole('link', { name: 'Entries', exact: true }).click();
     expect(new URL(page.url()).hash).to.equal('#entries');
@@ -56,8 +53,8 @@ describe('browser: the practicum shell at 1280 and 400 px — candidate overview
   it('faculty review, cohort table and per-candidate page', async () => {
     const { ltik, aid } = await launchSession(page, course.placement.id, course.faculty.id);
     const base = `${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`;
-    await checkAtEachWidth(page, base, 'faculty-review', 'review-queue');
-    await checkAtEachWidth(page, `${base}&sort=pace#candidates`, 'faculty-cohort', 'cohort');
+    await checkAtEachWidth(page, base, 'practicum-shell-faculty-review', byTestId('review-queue'));
+    await checkAtEachWidth(page, `${base}&sort=pace#candidates`, 'practicum-shell-faculty-cohort', byTestId('cohort'));
     // At 400 px the approve action is still on screen and usable.
     await page.setViewportSize({ width: 400, height: 900 });
     await page.goto(base);
@@ -65,6 +62,6 @@ describe('browser: the practicum shell at 1280 and 400 px — candidate overview
     await page.getByTestId('candidate-link').first().click();
     await page.getByTestId('candidate-page').waitFor();
     const candidateUrl = page.url();
-    await checkAtEachWidth(page, candidateUrl, 'faculty-candidate', 'candidate-page');
+    await checkAtEachWidth(page, candidateUrl, 'practicum-shell-faculty-candidate', byTestId('candidate-page'));
   });
 });

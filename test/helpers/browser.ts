@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { testServer } from './test-server';
 
 export const ARTIFACTS_DIR = path.resolve(__dirname, '../../test-artifacts');
 
@@ -96,3 +97,35 @@ export async function expectAccessible(target: Page | Frame, what: string): Prom
   const violations = await axeViolations(target);
   expect(violations, `${what}:\n${formatViolations(violations)}`).to.have.length(0);
 }
+
+/** The widths the page checks use: a laptop and a phone. */
+export const PAGE_WIDTHS = [DESKTOP_VIEWPORT.width, 400];
+
+/** Launches through the Sandbox (a real signed launch) and returns the tool session the frame got. */
+export async function launchSession(page: Page, placementId: string, personId: string): Promise<{ ltik: string; aid: string }> {
+  await page.goto(`${testServer().baseUrl}/sandbox/launch/${placementId}/${personId}`);
+  const frame = await toolFrame(page);
+  const ltik = await frame.locator('input[name="ltik"]').first().inputValue();
+  const aid = await frame.locator('input[name="aid"]').first().inputValue();
+  return { ltik, aid };
+}
+
+/**
+ * Opens `url` at each width: axe (WCAG 2.1 AA), no sideways scrolling, then `atWidth` (checks of
+ * the caller's own), and keeps a full-page screenshot `<name>-<width>.png`. `ready` is a selector.
+ */
+export async function checkAtEachWidth(page: Page, url: string, name: string, ready: string, atWidth?: (width: number) => Promise<void>): Promise<void> {
+  for (const width of PAGE_WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(url);
+    await page.locator(ready).first().waitFor();
+    await expectAccessible(page, `${name} at ${width} px`);
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    expect(scrollWidth, `${name} at ${width} px scrolls sideways`).to.be.at.most(clientWidth);
+    await atWidth?.(width);
+    await saveScreenshot(page, `${name}-${width}`);
+  }
+}
+
+/** A data-testid as a selector, for `checkAtEachWidth`'s `ready`. */
+export const byTestId = (id: string) => `[data-testid="${id}"]`;
