@@ -133,6 +133,15 @@ async function buildScreen(session: ExternalSession, reach: Reach[], options: Sc
   };
 }
 
+/**
+ * The mentor page's header on a candidate's hour log, its section links leading back to that page
+ * (the log belongs to its Hour logs section); shown on screen only, the printed log stays a document.
+ */
+function hourLogShell(session: ExternalSession, r: Reach, candidateName: string, home: string) {
+  const shell = presentExternalShell({ name: session.name, candidateNames: [candidateName], courseTitles: [r.courseTitle], activityTitles: [r.activity.title], nav: MENTOR_SECTIONS });
+  return { ...shell, nav: shell.nav.map((s) => ({ ...s, href: `${home}#${s.id}`, isCurrent: s.id === 'hour-logs' })) };
+}
+
 const asList = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
 
 /**
@@ -197,7 +206,8 @@ export function createMentorAccessRouter(deps: MentorAccessDeps): Router {
       if (!log.courseTitle) log.courseTitle = r.courseTitle;
       if (asPdf) return sendDownload(res, await renderHourLogPdf(log), 'application/pdf', hourLogFileName(log, new Date()));
       const query = new URLSearchParams({ s: session.token, aid, candidate, ...(parsed.ok && parsed.value.tz ? { tz: parsed.value.tz } : {}) });
-      res.render('practicum/hour-log', presentHourLog(log, { pdf: `/access/practicum/hour-log.pdf?${query}`, back: `/access/home?${new URLSearchParams({ s: session.token })}`, backLabel: 'Back to your candidates' }));
+      const home = `/access/home?${new URLSearchParams({ s: session.token })}`;
+      res.render('practicum/hour-log', { ...presentHourLog(log, { pdf: `/access/practicum/hour-log.pdf?${query}`, back: home, backLabel: 'Back to your candidates' }), shell: hourLogShell(session, r, log.candidateName, home) });
     });
   router.get('/practicum/hour-log', hourLog(false));
   router.get('/practicum/hour-log.pdf', hourLog(true));

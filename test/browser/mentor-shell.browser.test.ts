@@ -39,7 +39,7 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
     expect(linkUrl, mail?.text).to.match(/\/access\//);
   });
 
-  it('landing, the mentor page (To verify · Verified · Hour logs) before and after verifying, and the used link', async () => {
+  it('landing, the mentor page (To verify · Verified · Hour logs) before and after verifying, a candidate’s hour log under the same header, and the used link', async () => {
     const csp = watchCsp(page);
     await checkAtEachWidth(page, linkUrl, 'mentor-shell-landing', 'button:has-text("Continue as")');
     expect(await page.getByTestId('shell-title').textContent()).to.equal(`Internship hours for ${course.candidateA.name}`);
@@ -67,6 +67,26 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
     await checkAtEachWidth(page, home, 'mentor-shell-practicum-after-verify', '[data-testid="mentor-recent"]');
     expect(await page.getByTestId('mentor-recent').locator('tbody tr').count()).to.equal(1);
     expect(await page.getByTestId('awaiting-count').textContent()).to.equal('2 entries are waiting for your verification.');
+
+    // The candidate's printable hour log, opened from the mentor page, has the same header on screen.
+    await page.getByTestId('mentor-hour-logs').getByRole('link', { name: /^Printable hour log/ }).first().click();
+    await page.getByTestId('hour-log-header').waitFor();
+    await checkAtEachWidth(page, page.url(), 'mentor-shell-hour-log', '[data-testid="hour-log-entries"]');
+    expect(await page.getByTestId('shell-title').textContent()).to.equal(`Internship hours for ${course.candidateA.name}`);
+    expect(await page.getByTestId('shell-person').textContent()).to.equal(`${mentorName} · Mentor`);
+    expect(await page.getByRole('heading', { level: 1 }).allTextContents()).to.deep.equal([`Internship hours for ${course.candidateA.name}`]);
+    const logNav = page.getByRole('navigation', { name: 'Sections of this page' });
+    expect(await logNav.locator('[aria-current="page"]').textContent()).to.equal('Hour logs');
+    await logNav.getByRole('link', { name: 'To verify' }).click();
+    await page.getByTestId('mentor-queue').waitFor();
+    expect(page.url()).to.equal(`${home}#to-verify`);
+    await page.goBack();
+    await page.getByTestId('hour-log-header').waitFor();
+    // Printed, it is the hour log alone: no site header or section links.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('shell-header').isVisible()).to.equal(false);
+    expect(await page.getByTestId('hour-log-header').isVisible()).to.equal(true);
+    await page.emulateMedia({ media: 'screen' });
 
     await checkAtEachWidth(page, linkUrl, 'mentor-shell-link-used', '[data-testid="refusal-message"]');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('This link has already been used');
