@@ -19,6 +19,15 @@ function chartTextSizes(page: Page) {
   );
 }
 
+/** Axis labels, row labels and values: readable at each width (not shrunk with the chart) and inside it. */
+async function expectReadableCharts(page: Page, width: number, name: string) {
+  const sizes = await chartTextSizes(page);
+  expect(sizes.length, 'chart texts').to.be.greaterThan(10);
+  for (const t of sizes) expect(t.px, `“${t.text}” at ${width} px`).to.be.at.least(12);
+  for (const t of sizes) expect(t.right, `“${t.text}” at ${width} px runs out of its chart`).to.be.at.most(t.chartRight + 1);
+  await page.getByTestId('practicum-charts').screenshot({ path: path.join(ARTIFACTS_DIR, `practicum-shell-${name}-charts-${width}.png`) });
+}
+
 describe('browser: the practicum shell at 1280 and 400 px — candidate overview, faculty review, cohort and candidate page', function () {
   this.timeout(180_000);
   let page: Page;
@@ -37,14 +46,7 @@ describe('browser: the practicum shell at 1280 and 400 px — candidate overview
 
   it('candidate overview', async () => {
     const { ltik, aid } = await launchSession(page, course.placement.id, course.candidateA.id);
-    await checkAtEachWidth(page, `${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`, 'practicum-shell-candidate-overview', byTestId('overview'), async (width) => {
-      const sizes = await chartTextSizes(page);
-      expect(sizes.length, 'chart texts').to.be.greaterThan(10);
-      // Axis labels, row labels and values: readable on a phone, not shrunk with the chart.
-      for (const t of sizes) expect(t.px, `“${t.text}” at ${width} px`).to.be.at.least(12);
-      for (const t of sizes) expect(t.right, `“${t.text}” at ${width} px runs out of its chart`).to.be.at.most(t.chartRight + 1);
-      await page.getByTestId('practicum-charts').screenshot({ path: path.join(ARTIFACTS_DIR, `practicum-shell-candidate-charts-${width}.png`) });
-    });
+    await checkAtEachWidth(page, `${testServer().baseUrl}/lti/practicum?ltik=${encodeURIComponent(ltik)}&aid=${aid}`, 'practicum-shell-candidate-overview', byTestId('overview'), (width) => expectReadableCharts(page, width, 'candidate'));
     // The section links are plain anchors: following one needs no script.
     await page.getByRole('link', { name: 'Entries', exact: true }).click();
     expect(new URL(page.url()).hash).to.equal('#entries');
@@ -62,6 +64,6 @@ describe('browser: the practicum shell at 1280 and 400 px — candidate overview
     await page.getByTestId('candidate-link').first().click();
     await page.getByTestId('candidate-page').waitFor();
     const candidateUrl = page.url();
-    await checkAtEachWidth(page, candidateUrl, 'practicum-shell-faculty-candidate', byTestId('candidate-page'));
+    await checkAtEachWidth(page, candidateUrl, 'practicum-shell-faculty-candidate', byTestId('candidate-page'), (width) => expectReadableCharts(page, width, 'faculty-candidate'));
   });
 });
