@@ -72,9 +72,12 @@ scoreSchema.index({ lineItemId: 1, userId: 1, timestamp: -1 });
 export const SandboxScore = defineModel<SandboxScoreDoc>('SandboxScore', scoreSchema, 'sandbox_scores');
 
 /**
- * The gradebook cell: written or emptied by scores as the course's LMS rules say (score-rules.ts).
- * _id = key = "lineItemId:userId": found by { _id } alone, which the embedded FerretDB answers
- * without scanning the collection.
+ * The gradebook cell: written or emptied by scores as the course's LMS rules say (score-rules.ts),
+ * and the newest score timestamp accepted for the line item and user, so that one single-document
+ * write both refuses a score that goes back in time and changes the cell. A score that leaves the
+ * gradebook alone, or clears a cell never written, keeps only the timestamp (hasCell false: no
+ * cell is shown). _id = key = "lineItemId:userId": found by { _id }, which the embedded FerretDB
+ * answers without scanning the collection.
  */
 export interface SandboxGradeDoc {
   _id: string;
@@ -87,6 +90,10 @@ export interface SandboxGradeDoc {
   comment: string | null;
   gradingProgress: string;
   timestamp: Date;
+  /** The newest accepted score's timestamp; absent on cells written before it was kept here. */
+  latestTimestamp?: Date;
+  /** False while no score has written or emptied the cell; absent (a cell) on older documents. */
+  hasCell?: boolean;
   updatedAt: Date;
 }
 export const SandboxGrade = defineModel<SandboxGradeDoc>(
@@ -102,12 +109,17 @@ export const SandboxGrade = defineModel<SandboxGradeDoc>(
     comment: { type: String, default: null },
     gradingProgress: { type: String, required: true },
     timestamp: { type: Date, required: true },
+    latestTimestamp: { type: Date },
+    hasCell: { type: Boolean },
     updatedAt: { type: Date, default: () => new Date() },
   }),
   'sandbox_grades',
 );
 
-/** The latest score timestamp per line item and user (_id "lineItemId:userId"): scores must not go back in time. */
+/**
+ * Where the latest score timestamp per line item and user (_id "lineItemId:userId") was kept before
+ * it moved onto SandboxGrade; folded into it at start-up (score.service.ts), no longer written.
+ */
 export interface SandboxScoreHeadDoc {
   _id: string;
   timestamp: Date;
@@ -142,8 +154,13 @@ export const SandboxRejectedScore = defineModel<SandboxRejectedScoreDoc>(
   'sandbox_rejected_scores',
 );
 
-/** Access tokens are stored hashed; expiry is checked in code (no TTL index on FerretDB). */
+/**
+ * Access tokens are stored hashed; expiry is checked in code (no TTL index on FerretDB).
+ * _id = tokenHash, so a service request finds its token by { _id } without a collection scan
+ * (tokens issued before that have an ObjectId _id and are found by tokenHash).
+ */
 export interface SandboxAccessTokenDoc {
+  _id: string;
   tokenHash: string;
   scopes: string[];
   expiresAt: Date;
@@ -152,6 +169,7 @@ export interface SandboxAccessTokenDoc {
 export const SandboxAccessToken = defineModel<SandboxAccessTokenDoc>(
   'SandboxAccessToken',
   new Schema<SandboxAccessTokenDoc>({
+    _id: { type: String, required: true },
     tokenHash: { type: String, required: true, unique: true },
     scopes: { type: [String], default: [] },
     expiresAt: { type: Date, required: true },

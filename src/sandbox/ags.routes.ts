@@ -7,7 +7,7 @@ import { linkHeader } from './paging.util';
 import { canvasError } from './sandbox.errors';
 import type { SandboxDeps } from './sandbox.types';
 import { listResults, recordScore } from './score.service';
-import { serviceModeGate } from './service-mode.middleware';
+import { serviceModeGate, serviceSettingsOf } from './service-mode.middleware';
 import { requireScope } from './token.service';
 
 const MEDIA = {
@@ -109,7 +109,7 @@ export function createAgsRouter({ config }: SandboxDeps): Router {
       await requireScope(req, [AGS_SCOPES.score]);
       const { courseId, lineItemId } = parseIds(lineItemParams, req);
       requireJsonBody(req, MEDIA.score);
-      res.json(await recordScore(config, courseId, lineItemId, req.body));
+      res.json(await recordScore(config, courseId, lineItemId, req.body, serviceSettingsOf(res)?.scoringMode));
     }),
   );
 

@@ -3,6 +3,7 @@ import type { AppConfig } from '../platform/config';
 import { SandboxLineItem, type SandboxLineItemDoc } from './ags.models';
 import type { LineItemBody } from './ags.schemas';
 import { getSandboxCourse } from './course.service';
+import { ProcessMemo } from './memo.util';
 import { canvasError } from './sandbox.errors';
 import { sandboxIdentity } from './sandbox.identity';
 import { SandboxPlacement } from './sandbox.models';
@@ -42,6 +43,23 @@ export async function findLineItem(courseId: string, lineItemId: string): Promis
   const item = await SandboxLineItem.findOne({ _id: new Types.ObjectId(lineItemId), courseId: new Types.ObjectId(courseId) });
   if (!item) throw notFoundJson('Line item');
   return item;
+}
+
+/**
+ * Line items this process found, by id → course id, so a burst of scores does not read its line
+ * item each time. Kept 5 s at most: a line item deleted by another process is refused within that;
+ * deleting one here forgets it at once.
+ */
+const LINE_ITEM_MEMO_MS = 5_000;
+const knownLineItems = new ProcessMemo<string>();
+let lineItemDeletions = 0;
+
+/** 404 unless the line item exists in this course, as findLineItem, from a short in-process copy when one is at hand. */
+export async function assertLineItemInCourse(courseId: string, lineItemId: string): Promise<void> {
+  if (knownLineItems.get(lineItemId) === courseId) return;
+  const generation = lineItemDeletions;
+  await findLineItem(courseId, lineItemId);
+  if (generation === lineItemDeletions) knownLineItems.set(lineItemId, courseId, Date.now() + LINE_ITEM_MEMO_MS);
 }
 
 async function assertResourceLinkInCourse(courseId: string, resourceLinkId: string): Promise<void> {
@@ -118,6 +136,10 @@ export async function updateLineItem(courseId: string, lineItemId: string, body:
 export async function deleteLineItem(courseId: string, lineItemId: string): Promise<void> {
   const item = await findLineItem(courseId, lineItemId);
   if (item.createdByDeepLink) throw canvasError(400, 'bad_request', 'Line items created by deep linking belong to their assignment and cannot be deleted');
+  lineItemDeletions += 1;
+  knownLineItems.delete(lineItemId);
   await SandboxLineItem.deleteOne({ _id: item._id });
+  lineItemDeletions += 1;
+  knownLineItems.delete(lineItemId);
   await SandboxPlacement.updateMany({ lineItemId: item._id }, { $set: { lineItemId: null } });
 }

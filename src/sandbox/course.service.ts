@@ -3,7 +3,8 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { badRequest, notFound } from './sandbox.errors';
 import { SandboxCourse, SandboxPerson, SandboxPlacement, type CustomPair, type SandboxPlacementDoc, type SandboxPersonDoc } from './sandbox.models';
-import { normalizeRole, rolesForPreset } from './roles.service';
+import { ProcessMemo } from './memo.util';
+import { isGradable, normalizeRole, rolesForPreset } from './roles.service';
 import { OBJECT_ID_PATTERN, findOrCreateByKey } from './model.util';
 import { PLACEMENT_KINDS, ROLE_PRESETS, type PlacementKind } from './sandbox.types';
 
@@ -148,6 +149,25 @@ export async function getSandboxPerson(personId: string): Promise<SandboxPersonV
   const doc = await SandboxPerson.findById(toObjectId(personId));
   if (!doc) throw notFound('No such person in the Sandbox');
   return presentPerson(doc);
+}
+
+/**
+ * Whether each enrolled person found so far may be graded, by course and sub: an enrollment is
+ * never changed or removed once made, so the answer holds for the life of the process. Someone not
+ * (yet) enrolled is looked up again each time.
+ */
+const knownGradable = new ProcessMemo<boolean>();
+
+/** Whether `sub` is enrolled in the course as someone the LMS grades (a student, not Student View). */
+export async function isGradableInCourse(courseId: string, sub: string): Promise<boolean> {
+  const key = `${courseId}:${sub}`;
+  const known = knownGradable.get(key);
+  if (known !== undefined) return known;
+  const person = await SandboxPerson.findOne({ courseId: toObjectId(courseId), sub }).lean();
+  if (!person) return false;
+  const gradable = isGradable(person.roles);
+  knownGradable.set(key, gradable, Number.POSITIVE_INFINITY);
+  return gradable;
 }
 
 export async function listSandboxPeople(courseId: string): Promise<SandboxPersonView[]> {

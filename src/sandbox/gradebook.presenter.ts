@@ -28,7 +28,7 @@ export async function presentGradebook(courseId: string) {
     listSandboxPeople(courseId),
     SandboxLineItem.find({ courseId: cid }).sort({ _id: 1 }).lean(),
     SandboxScore.find({ courseId: cid }).sort({ timestamp: -1, _id: -1 }).lean(),
-    SandboxGrade.find({ courseId: cid }).lean(),
+    SandboxGrade.find({ courseId: cid, hasCell: { $ne: false } }).lean(),
     SandboxRejectedScore.find({ courseId: cid }).sort({ receivedAt: -1 }).limit(100).lean(),
     SandboxPlacement.find({ courseId: cid }).lean(),
   ]);

@@ -3,6 +3,7 @@ import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, type Add
 import { ensurePlatformKey, platformSigningKey } from './keys.service';
 import { SandboxMail } from './mail.models';
 import { SandboxCourse, SandboxDeepLinkSession, SandboxKey, SandboxLaunchRequest, SandboxPerson, SandboxPlacement, SandboxSetting } from './sandbox.models';
+import { foldLegacyScoreHeads } from './score.service';
 import { ensureSandboxSettings } from './settings.service';
 import type { SandboxDeps } from './sandbox.types';
 
@@ -72,6 +73,7 @@ export async function ensureSandboxReady(deps: SandboxDeps): Promise<void> {
   await ensurePlatformKey();
   await platformSigningKey();
   await ensureSandboxSettings();
+  await foldLegacyScoreHeads();
   await purgeExpired();
   await seedDemo();
   deps.logger.info({ issuer: `${deps.config.publicUrl}/sandbox` }, 'sandbox: ready');

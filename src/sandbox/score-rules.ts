@@ -28,6 +28,8 @@ export interface ScoringRules {
   notGradable: { status: number; message: string };
   /** Whether a score stamped `timestamp` comes too late after one stamped `last`. */
   isStale(timestamp: Date, last: Date): boolean;
+  /** The same rule as a query condition on the stored latest timestamp: what lets `timestamp` in. */
+  acceptsAfter(timestamp: Date): { $lte: Date } | { $lt: Date };
   stale(lineItemId: string, userId: string): { status: number; message: string };
   cellEffect(score: ScoreBody): CellEffect;
 }
@@ -53,6 +55,7 @@ export const SCORING_RULES: Record<ScoringMode, ScoringRules> = {
     refusal: (status, message) => canvasError(status, status === 422 ? 'unprocessable_entity' : 'bad_request', message),
     notGradable: { status: 422, message: 'User not found in course or is not a student' },
     isStale: (timestamp, last) => timestamp.getTime() < last.getTime(),
+    acceptsAfter: (timestamp) => ({ $lte: timestamp }),
     stale: () => ({ status: 400, message: 'score timestamp not valid' }),
     cellEffect(score) {
       const extension = score[CANVAS_SUBMISSION_EXTENSION] as { preserve_score?: unknown } | undefined;
@@ -68,6 +71,7 @@ export const SCORING_RULES: Record<ScoringMode, ScoringRules> = {
     refusal: moodleRefusal,
     notGradable: { status: 400, message: 'Incorrect score received' },
     isStale: (timestamp, last) => last.getTime() >= timestamp.getTime(),
+    acceptsAfter: (timestamp) => ({ $lt: timestamp }),
     stale: (lineItemId, userId) => ({ status: 409, message: `Refusing score with an earlier timestamp for item ${lineItemId} and user ${userId}` }),
     cellEffect(score) {
       if (score.gradingProgress !== 'FullyGraded' || score.scoreGiven == null) return { kind: 'clear' };

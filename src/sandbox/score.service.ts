@@ -1,13 +1,13 @@
 import { Types } from 'mongoose';
 import type { AppConfig } from '../platform/config';
-import { SandboxGrade, SandboxRejectedScore, SandboxScore, SandboxScoreHead, type SandboxGradeDoc, type SandboxScoreDoc } from './ags.models';
+import { SandboxGrade, SandboxLineItem, SandboxRejectedScore, SandboxScore, SandboxScoreHead, type SandboxGradeDoc, type SandboxScoreDoc } from './ags.models';
 import { issuesText, scoreBody } from './ags.schemas';
-import { findLineItem, lineItemsUrl } from './ags.service';
-import { isDuplicateKeyError } from './model.util';
-import { isGradable } from './roles.service';
+import { assertLineItemInCourse, findLineItem, lineItemsUrl } from './ags.service';
+import { isGradableInCourse } from './course.service';
+import { isDuplicateKeyError, OBJECT_ID_PATTERN } from './model.util';
 import type { SandboxError } from './sandbox.errors';
-import { SandboxPerson } from './sandbox.models';
-import { SCORING_RULES, type CellEffect } from './score-rules';
+import type { ScoringMode } from './sandbox.types';
+import { SCORING_RULES, type CellEffect, type ScoringRules } from './score-rules';
 import { getSandboxScoringMode } from './settings.service';
 
 const KNOWN_SCORE_FIELDS = new Set(['userId', 'scoreGiven', 'scoreMaximum', 'comment', 'timestamp', 'activityProgress', 'gradingProgress']);
@@ -28,57 +28,99 @@ async function reject(courseId: string, lineItemId: string, body: unknown, error
 
 const cellKey = (lineItemId: string, userId: string) => `${lineItemId}:${userId}`;
 
-interface CellWrite {
+interface CellScore {
+  courseId: string;
+  lineItemId: string;
   userId: string;
   comment: string | null;
   gradingProgress: string;
+  timestamp: Date;
 }
 
-/** Writes the cell (creating it), or empties an existing one: an absent cell is already empty. */
-async function applyToCell(courseId: string, lineItemId: string, effect: Exclude<CellEffect, { kind: 'keep' }>, score: CellWrite, timestamp: Date): Promise<void> {
-  const key = cellKey(lineItemId, score.userId);
-  const fields = {
+/**
+ * The one write an accepted score makes to its cell document: the newest timestamp, and the cell
+ * as the effect says. An absent document is created (upsert); one that was never a cell stays so
+ * when the score only clears or keeps the grade.
+ */
+function cellUpdate(effect: CellEffect, score: CellScore) {
+  const identity = { key: cellKey(score.lineItemId, score.userId), courseId: new Types.ObjectId(score.courseId), lineItemId: new Types.ObjectId(score.lineItemId), userId: score.userId };
+  const cell = {
     scoreGiven: effect.kind === 'write' ? effect.scoreGiven : null,
     scoreMaximum: effect.kind === 'write' ? effect.scoreMaximum : null,
     comment: score.comment,
     gradingProgress: score.gradingProgress,
-    timestamp,
+    timestamp: score.timestamp,
     updatedAt: new Date(),
   };
-  if ((await SandboxGrade.updateOne({ _id: key }, { $set: fields })).matchedCount > 0) return;
-  if (effect.kind === 'clear') {
-    // No cell to empty, unless one was written before cells were keyed by _id.
-    await SandboxGrade.updateOne({ key }, { $set: fields });
-    return;
-  }
-  try {
-    await SandboxGrade.create({ _id: key, key, courseId: new Types.ObjectId(courseId), lineItemId: new Types.ObjectId(lineItemId), userId: score.userId, ...fields });
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-    // A concurrent first score, or a cell written before cells were keyed by _id.
-    if ((await SandboxGrade.updateOne({ _id: key }, { $set: fields })).matchedCount === 0) await SandboxGrade.updateOne({ key }, { $set: fields });
-  }
+  const latestTimestamp = score.timestamp;
+  if (effect.kind === 'write') return { $set: { latestTimestamp, hasCell: true, ...cell }, $setOnInsert: identity };
+  if (effect.kind === 'clear') return { $set: { latestTimestamp, ...cell }, $setOnInsert: { ...identity, hasCell: false } };
+  return { $set: { latestTimestamp }, $setOnInsert: { ...identity, hasCell: false, ...cell } };
 }
 
-/** Moves the line item's latest timestamp for the user forward (never back). */
-async function advanceHead(key: string, timestamp: Date): Promise<void> {
-  const write = () => SandboxScoreHead.updateOne({ _id: key }, { $max: { timestamp } }, { upsert: true });
-  try {
-    await write();
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-    await write();
+/**
+ * Applies an accepted score to its cell unless a score at least as new (as the rules count it) got
+ * there first: one compare-and-set on the cell document, so two posts for one user and line item,
+ * from two processes too, can never let an older score win. Returns false for a stale score.
+ */
+async function advanceCell(rules: ScoringRules, effect: CellEffect, score: CellScore): Promise<boolean> {
+  const key = cellKey(score.lineItemId, score.userId);
+  const update = cellUpdate(effect, score);
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    try {
+      await SandboxGrade.updateOne({ _id: key, latestTimestamp: rules.acceptsAfter(score.timestamp) }, update, { upsert: true });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    // The document exists: newer, or a cell kept before the timestamp moved onto it or before cells were keyed by _id.
+    const doc = (await SandboxGrade.findOne({ _id: key }).lean()) ?? (await SandboxGrade.findOne({ key }).lean());
+    if (!doc) continue;
+    if (rules.isStale(score.timestamp, doc.latestTimestamp ?? doc.timestamp)) return false;
+    const unchanged = { ...(typeof doc._id === 'string' ? { _id: key } : { key }), latestTimestamp: doc.latestTimestamp ?? { $exists: false } };
+    if ((await SandboxGrade.updateOne(unchanged, { $set: update.$set })).matchedCount > 0) return true;
+  }
+  throw new Error(`the gradebook cell ${key} kept changing; try the score again`);
+}
+
+/**
+ * Moves the timestamps that databases made before they were kept on the cell document onto it
+ * (idempotent: the newest wins; run at start-up, several processes may run it at once).
+ */
+export async function foldLegacyScoreHeads(): Promise<void> {
+  for (const head of await SandboxScoreHead.find().lean()) {
+    const latest = { $max: { latestTimestamp: head.timestamp } };
+    const onCell = async () => (await SandboxGrade.updateOne({ _id: head._id }, latest)).matchedCount > 0 || (await SandboxGrade.updateOne({ key: head._id }, latest)).matchedCount > 0;
+    if (!(await onCell())) {
+      const [lineItemId, ...rest] = head._id.split(':');
+      const item = OBJECT_ID_PATTERN.test(lineItemId) ? await SandboxLineItem.findById(lineItemId).lean() : null;
+      if (item) {
+        const fields = { scoreGiven: null, scoreMaximum: null, comment: null, gradingProgress: 'NotReady', timestamp: head.timestamp, latestTimestamp: head.timestamp };
+        await SandboxGrade.create({ _id: head._id, key: head._id, courseId: item.courseId, lineItemId: item._id, userId: rest.join(':'), hasCell: false, ...fields }).catch(async (err: unknown) => {
+          if (!isDuplicateKeyError(err)) throw err;
+          await onCell();
+        });
+      }
+    }
+    await SandboxScoreHead.deleteOne({ _id: head._id });
   }
 }
 
 /**
  * Accepts or refuses a score and changes the gradebook cell as the course's LMS (Canvas by default,
  * or Moodle: score-rules.ts) would; refusals are recorded for the gradebook page.
+ * `scoringMode` is the course's, when the caller has read the settings already.
  * Returns the result URL for the user, as Canvas does.
  */
-export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId: string, lineItemId: string, body: unknown): Promise<{ resultUrl: string }> {
-  await findLineItem(courseId, lineItemId);
-  const mode = await getSandboxScoringMode(courseId);
+export async function recordScore(
+  config: Pick<AppConfig, 'publicUrl'>,
+  courseId: string,
+  lineItemId: string,
+  body: unknown,
+  scoringMode?: ScoringMode,
+): Promise<{ resultUrl: string }> {
+  await assertLineItemInCourse(courseId, lineItemId);
+  const mode = scoringMode ?? (await getSandboxScoringMode(courseId));
   const rules = SCORING_RULES[mode];
   const refuse = (refusal: { status: number; message: string }) => reject(courseId, lineItemId, body, rules.refusal(refusal.status, refusal.message));
   const parsed = scoreBody.safeParse(body);
@@ -87,13 +129,12 @@ export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId
   if (rules.requiresMaximumWithScore && score.scoreGiven != null && score.scoreMaximum == null) {
     return refuse({ status: 400, message: 'scoreMaximum is required when scoreGiven is present' });
   }
-  const person = await SandboxPerson.findOne({ courseId: new Types.ObjectId(courseId), sub: score.userId });
-  if (!person || !isGradable(person.roles)) return refuse(rules.notGradable);
+  if (!(await isGradableInCourse(courseId, score.userId))) return refuse(rules.notGradable);
   const timestamp = new Date(score.timestamp);
-  const head = await SandboxScoreHead.findOne({ _id: cellKey(lineItemId, score.userId) }).lean();
-  if (head && rules.isStale(timestamp, head.timestamp)) return refuse(rules.stale(lineItemId, score.userId));
-  const extensions = Object.fromEntries(Object.entries(score).filter(([k]) => !KNOWN_SCORE_FIELDS.has(k)));
   const effect = rules.cellEffect(score);
+  const cell = { courseId, lineItemId, userId: score.userId, comment: score.comment ?? null, gradingProgress: score.gradingProgress, timestamp };
+  if (!(await advanceCell(rules, effect, cell))) return refuse(rules.stale(lineItemId, score.userId));
+  const extensions = Object.fromEntries(Object.entries(score).filter(([k]) => !KNOWN_SCORE_FIELDS.has(k)));
   await SandboxScore.create({
     courseId: new Types.ObjectId(courseId),
     lineItemId: new Types.ObjectId(lineItemId),
@@ -111,8 +152,6 @@ export async function recordScore(config: Pick<AppConfig, 'publicUrl'>, courseId
     scoringMode: mode,
     receivedAt: new Date(),
   });
-  await advanceHead(cellKey(lineItemId, score.userId), timestamp);
-  if (effect.kind !== 'keep') await applyToCell(courseId, lineItemId, effect, { userId: score.userId, comment: score.comment ?? null, gradingProgress: score.gradingProgress }, timestamp);
   const itemUrl = `${lineItemsUrl(config, courseId)}/${lineItemId}`;
   return { resultUrl: `${itemUrl}/results?user_id=${encodeURIComponent(score.userId)}` };
 }
@@ -134,7 +173,7 @@ export async function listResults(
   query: { userId?: string; page: number; limit: number },
 ): Promise<{ results: ResultJson[]; hasNext: boolean }> {
   const item = await findLineItem(courseId, lineItemId);
-  const filter: Record<string, unknown> = { lineItemId: item._id };
+  const filter: Record<string, unknown> = { lineItemId: item._id, hasCell: { $ne: false } };
   if (query.userId) filter.userId = query.userId;
   const grades = await SandboxGrade.find(filter)
     .sort({ _id: 1 })
@@ -158,7 +197,8 @@ export async function getSandboxScores(lineItemId: string, userId?: string): Pro
 }
 
 export async function getSandboxGrade(lineItemId: string, userId: string): Promise<SandboxGradeDoc | null> {
-  return (await SandboxGrade.findOne({ _id: cellKey(lineItemId, userId) }).lean()) ?? SandboxGrade.findOne({ key: cellKey(lineItemId, userId) }).lean();
+  const doc = (await SandboxGrade.findOne({ _id: cellKey(lineItemId, userId) }).lean()) ?? (await SandboxGrade.findOne({ key: cellKey(lineItemId, userId) }).lean());
+  return doc && doc.hasCell !== false ? doc : null;
 }
 
 export async function getSandboxRejectedScores(courseId: string) {

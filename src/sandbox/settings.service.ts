@@ -42,14 +42,29 @@ export interface EffectiveAgsMode {
   retryAfterSeconds: number;
 }
 
-export async function getSandboxAgsMode(courseId?: string): Promise<EffectiveAgsMode> {
+export interface ServiceSettings extends EffectiveAgsMode {
+  /** The course's scoring rules ('canvas' without a course). */
+  scoringMode: ScoringMode;
+}
+
+/**
+ * Everything a service request needs from the settings, in one read: the effective AGS mode and
+ * the course's scoring mode. Read on every request, so a switch made by any process applies at once.
+ */
+export async function getSandboxServiceSettings(courseId?: string): Promise<ServiceSettings> {
   const keys = courseId ? [courseKey(courseId), GLOBAL] : [GLOBAL];
-  const docs = await SandboxSetting.find({ key: { $in: keys } });
+  const docs = await SandboxSetting.find({ key: { $in: keys } }).lean();
+  const scoringMode = (courseId && docs.find((d) => d.key === courseKey(courseId))?.scoringMode) || 'canvas';
   for (const key of keys) {
     const doc = docs.find((d) => d.key === key);
-    if (doc?.agsMode) return { mode: doc.agsMode, retryAfterSeconds: doc.retryAfterSeconds };
+    if (doc?.agsMode) return { mode: doc.agsMode, retryAfterSeconds: doc.retryAfterSeconds, scoringMode };
   }
-  return { mode: 'up', retryAfterSeconds: 2 };
+  return { mode: 'up', retryAfterSeconds: 2, scoringMode };
+}
+
+export async function getSandboxAgsMode(courseId?: string): Promise<EffectiveAgsMode> {
+  const { mode, retryAfterSeconds } = await getSandboxServiceSettings(courseId);
+  return { mode, retryAfterSeconds };
 }
 
 /** Makes one course's gradebook follow Canvas's (default) or Moodle's scoring rules (score-rules.ts). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../platform/config';
 import { SandboxAccessToken, SandboxUsedJti } from './ags.models';
 import { AGS_SCOPES, NRPS_SCOPE } from './id-token.service';
+import { ProcessMemo } from './memo.util';
 import { isDuplicateKeyError } from './model.util';
 import { SandboxError } from './sandbox.errors';
 import { sandboxIdentity } from './sandbox.identity';
@@ -33,6 +34,36 @@ export interface AccessTokenResponse {
 }
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Tokens seen by this process, so a burst of service requests does not read its token each time.
+ * A copy lives 30 s at most (a revocation by another process is honoured within that) and never
+ * past the token's expiry, which is checked on every use; revoking here clears them all.
+ */
+const TOKEN_MEMO_MS = 30_000;
+interface KnownToken {
+  scopes: string[];
+  expiresAt: number;
+}
+const knownTokens = new ProcessMemo<KnownToken>();
+/** Bumped by each revocation, so a lookup that began before it does not keep what was revoked. */
+let revocations = 0;
+
+async function findToken(tokenHash: string): Promise<KnownToken | null> {
+  const known = knownTokens.get(tokenHash);
+  if (known) return known;
+  const generation = revocations;
+  const doc = (await SandboxAccessToken.findOne({ _id: tokenHash }).lean()) ?? (await SandboxAccessToken.findOne({ tokenHash }).lean());
+  if (!doc) return null;
+  const token = { scopes: [...doc.scopes], expiresAt: doc.expiresAt.getTime() };
+  if (generation === revocations) knownTokens.set(tokenHash, token, Math.min(token.expiresAt, Date.now() + TOKEN_MEMO_MS));
+  return token;
+}
+
+async function storeToken(accessToken: string, scopes: string[]): Promise<void> {
+  const tokenHash = hashToken(accessToken);
+  await SandboxAccessToken.create({ _id: tokenHash, tokenHash, scopes, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_S * 1000), createdAt: new Date() });
+}
 
 /** OAuth 2 client credentials with a JWT client assertion (1EdTech Security Framework §4.1). */
 export async function issueAccessToken(config: Pick<AppConfig, 'publicUrl' | 'lti'>, body: unknown): Promise<AccessTokenResponse> {
@@ -72,7 +103,7 @@ export async function issueAccessToken(config: Pick<AppConfig, 'publicUrl' | 'lt
     }
 
     const accessToken = randomBytes(32).toString('base64url');
-    await SandboxAccessToken.create({ tokenHash: hashToken(accessToken), scopes, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_S * 1000), createdAt: new Date() });
+    await storeToken(accessToken, scopes);
     issued = true;
     return { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S, scope: scopes.join(' ') };
   } finally {
@@ -88,8 +119,8 @@ export async function requireScope(req: Request, acceptedScopes: string[]): Prom
   const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
   const challenge = { 'WWW-Authenticate': 'Bearer realm="sandbox", error="invalid_token"' };
   if (!match) throw new SandboxError(401, 'unauthorized', 'Bearer token required', { errors: { type: 'unauthorized', message: 'Bearer token required' } }, challenge);
-  const doc = await SandboxAccessToken.findOne({ tokenHash: hashToken(match[1]) });
-  if (!doc || doc.expiresAt.getTime() <= Date.now()) {
+  const doc = await findToken(hashToken(match[1]));
+  if (!doc || doc.expiresAt <= Date.now()) {
     throw new SandboxError(401, 'unauthorized', 'Invalid or expired access token', { errors: { type: 'unauthorized', message: 'Invalid or expired access token' } }, challenge);
   }
   if (!acceptedScopes.some((s) => doc.scopes.includes(s))) {
@@ -100,7 +131,7 @@ export async function requireScope(req: Request, acceptedScopes: string[]): Prom
 /** Test helper: a token straight from the store, for tests of AGS/NRPS semantics rather than OAuth. */
 export async function issueSandboxAccessTokenForTests(scopes: string[]): Promise<string> {
   const accessToken = randomBytes(32).toString('base64url');
-  await SandboxAccessToken.create({ tokenHash: hashToken(accessToken), scopes, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_S * 1000), createdAt: new Date() });
+  await storeToken(accessToken, scopes);
   return accessToken;
 }
 
@@ -111,6 +142,11 @@ export async function issueSandboxAccessTokenForTests(scopes: string[]): Promise
  * Returns how many tokens were revoked.
  */
 export async function revokeSandboxTokens(options: { scope?: string } = {}): Promise<number> {
+  revocations += 1;
+  knownTokens.clear();
   const res = await SandboxAccessToken.deleteMany(options.scope ? { scopes: options.scope } : {});
+  // Again after the delete: a lookup may have read a token while the delete ran.
+  revocations += 1;
+  knownTokens.clear();
   return res.deletedCount;
 }
