@@ -7,7 +7,20 @@ import { isDatabaseAvailable, whenDatabaseAvailable } from '../platform/database
 import type { Logger } from '../platform/logger';
 import { isDatabaseConnectionError } from '../platform/transient';
 import { classifySendFailure, postScore, type SendFailure } from './ags-score.client';
-import { claimDueGrade, claimGrade, completeFailed, completeSent, findDueGrades, MAX_CLAIM_READ_AGE_MS, purgeOldClaimTickets, type ClaimedGrade } from './outbox-delivery';
+import {
+  claimDueGrade,
+  completeFailed,
+  completeSent,
+  DueSettlements,
+  findDueGrades,
+  leaseClaim,
+  MAX_CLAIM_READ_AGE_MS,
+  purgeOldClaimTickets,
+  readClaim,
+  takeTickets,
+  type ClaimCandidate,
+  type ClaimedGrade,
+} from './outbox-delivery';
 import { gradeSyncId } from './outbox.model';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
@@ -86,7 +99,7 @@ async function lineItemOf(claim: ClaimedGrade): Promise<string | null> {
   return activity?.lineItemUrl ?? null;
 }
 
-async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promise<Outcome> {
+async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number, settlements?: DueSettlements): Promise<Outcome> {
   const lineItemUrl = await lineItemOf(claim);
   if (!lineItemUrl) {
     await completeFailed(claim, { state: 'retrying', reason: WAITING_FOR_LINE_ITEM, nextAttemptAt: new Date(now.getTime() + backoffMs(claim.attempts + 1)) }, now);
@@ -112,7 +125,7 @@ async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promi
     }
   }
   if (!failure) {
-    await completeSent(claim, timestamp, now);
+    await completeSent(claim, timestamp, now, settlements);
     return 'sent';
   }
   if (failure.kind === 'retry') {
@@ -130,45 +143,72 @@ async function deliver(claim: ClaimedGrade, now: Date, timeoutMs: number): Promi
  */
 const BATCH_SIZE = 100;
 
+/** Runs work over items, at most `concurrency` at once. */
+async function eachAtMost<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
 /**
- * One round: reads due grades a batch at a time (oldest first), claims each and sends a few at
- * once — a deadline burst is a queue of different candidates and columns, and each send mostly
- * waits on the LMS. Safe to run in several processes.
+ * One round: reads due grades a batch at a time (oldest first) and sends a few at once — a
+ * deadline burst is a queue of different candidates and columns, and each send mostly waits on
+ * the LMS. A batch is claimed a group at a time: the group's due entries are read, their claim
+ * tickets taken in one insert, then each is leased and sent. Groups are small (two sends per
+ * worker), so a lease is written right before its send, never minutes after its ticket. The
+ * batch's queue entries are settled together at its end. Safe to run in several processes.
  */
 export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Promise<GradeSenderRound> {
   const owner = options.owner ?? processOwner;
   const limit = options.limit ?? 500;
   // Each send mostly waits on the LMS and on single-document operations: 8 keep the 2 cores here busy.
   const concurrency = Math.max(1, options.concurrency ?? 8);
+  const groupSize = 2 * concurrency;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const round: GradeSenderRound = { sent: 0, failed: 0, retrying: 0, skipped: 0, settled: 0 };
   await purgeOldClaimTickets(options.now ?? new Date());
   let remaining = limit;
   while (remaining > 0) {
-    const now = options.now ?? new Date();
-    const batch = await findDueGrades(now, Math.min(remaining, BATCH_SIZE));
+    const batch = await findDueGrades(options.now ?? new Date(), Math.min(remaining, BATCH_SIZE));
     if (batch.length === 0) break;
     const readAt = Date.now();
     const skippedBefore = round.skipped;
-    let next = 0;
-    const worker = async () => {
+    const settlements = new DueSettlements();
+    let isFailing = false;
+    try {
       // A read too old to claim from (slow sends) is dropped; the next batch reads afresh.
-      while (next < batch.length && Date.now() - readAt < MAX_CLAIM_READ_AGE_MS) {
-        remaining -= 1;
-        const claim = await claimGrade(batch[next++], owner, now);
-        if (claim === 'contended') {
-          round.skipped += 1;
-          continue;
-        }
-        if (!claim) {
-          round.settled += 1;
-          continue;
-        }
-        if (options.beforeSend) await options.beforeSend(claim);
-        round[await deliver(claim, now, timeoutMs)] += 1;
+      for (let at = 0; at < batch.length && Date.now() - readAt < MAX_CLAIM_READ_AGE_MS; at += groupSize) {
+        const group = batch.slice(at, at + groupSize);
+        remaining -= group.length;
+        const now = options.now ?? new Date();
+        const candidates: ClaimCandidate[] = [];
+        await eachAtMost(group, concurrency, async (due) => {
+          const candidate = await readClaim(due, now);
+          if (candidate === 'contended') round.skipped += 1;
+          else if (!candidate) round.settled += 1;
+          else candidates.push(candidate);
+        });
+        const won = await takeTickets(candidates, owner);
+        round.skipped += candidates.length - won.length;
+        await eachAtMost(won, concurrency, async (candidate) => {
+          const claim = await leaseClaim(candidate, owner, now);
+          if (options.beforeSend) await options.beforeSend(claim);
+          round[await deliver(claim, now, timeoutMs, settlements)] += 1;
+        });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    } catch (err) {
+      isFailing = true;
+      throw err;
+    } finally {
+      // Sent grades' queue entries, also when the batch stopped early. With a failing database the
+      // flush may fail too: the round's own error is the one reported, and the entries left are
+      // found again and settled by the next claim (their delivery says sent).
+      await settlements.flush().catch((err: unknown) => {
+        if (!isFailing) throw err;
+      });
+    }
     // Every entry held by another sender: reading again would find the same ones.
     if (round.skipped - skippedBefore === batch.length) break;
   }

@@ -133,17 +133,48 @@ export async function markDue(which: { _id: Id; activityId: string; userSub: str
  * is queued at once. The recorder writes the outbox before the queue, so whichever of the two
  * queue writes comes last, the newer change is never left unqueued. Returns whether one was.
  */
-async function settleDue(which: { _id: Id; activityId: string; userSub: string }, attempted: Pick<GradeOutbox, 'version' | 'changedAt'> | null, nextAttemptAt: Date | null): Promise<boolean> {
+async function settleDue(which: DueRef, attempted: Attempted | null, nextAttemptAt: Date | null): Promise<boolean> {
   if (nextAttemptAt) {
     await GradeDueModel.updateOne({ _id: which._id }, { $set: { activityId: which.activityId, userSub: which.userSub, dueAt: nextAttemptAt, retryRequestedAt: null } }, { upsert: true });
   } else {
     await GradeDueModel.deleteOne({ _id: which._id });
   }
+  return requeueIfChanged(which, attempted);
+}
+
+type DueRef = { _id: Id; activityId: string; userSub: string };
+type Attempted = Pick<GradeOutbox, 'version' | 'changedAt'>;
+
+/** The second half of settleDue: a change recorded since the attempt is queued again. */
+async function requeueIfChanged(which: DueRef, attempted: Attempted | null): Promise<boolean> {
   const outbox = await GradeOutboxModel.findOne({ _id: which._id }).lean<GradeOutbox>();
   if (!outbox || outbox.isTestUser) return false;
   if (attempted && (attempted.version ?? 0) === (outbox.version ?? 0) && attempted.changedAt.getTime() === outbox.changedAt.getTime()) return false;
   await markDue(outbox, new Date());
   return true;
+}
+
+/**
+ * Queue entries of a batch of sends, removed together after the batch (one delete instead of one
+ * per grade; it reads the queue, which holds only what is still to send), each then checked as
+ * settleDue checks it, in the same order: remove, then read the outbox again.
+ */
+export class DueSettlements {
+  private readonly settled: { which: DueRef; attempted: Attempted }[] = [];
+
+  add(which: DueRef, attempted: Attempted): void {
+    this.settled.push({ which: { _id: which._id, activityId: which.activityId, userSub: which.userSub }, attempted: { version: attempted.version, changedAt: attempted.changedAt } });
+  }
+
+  /** Returns how many were queued again (a change recorded during their send). */
+  async flush(): Promise<number> {
+    const settled = this.settled.splice(0);
+    if (settled.length === 0) return 0;
+    await GradeDueModel.deleteMany({ _id: { $in: settled.map((s) => s.which._id) } });
+    let requeued = 0;
+    for (const { which, attempted } of settled) if (await requeueIfChanged(which, attempted)) requeued += 1;
+    return requeued;
+  }
 }
 
 /**
@@ -157,17 +188,21 @@ export async function findDueGrades(now: Date, limit: number): Promise<GradeDue[
     .lean<GradeDue[]>();
 }
 
+/** A due entry read for claiming: what the claim needs once its ticket is won. */
+export interface ClaimCandidate {
+  due: GradeDue;
+  outbox: GradeOutbox;
+  stored: Delivery | null;
+  delivery: Delivery | null;
+  claimCount: number;
+}
+
 /**
- * Claims the grade of a due queue entry for `owner`, so several app processes can send without
- * sending twice. Reads the outbox and delivery documents by _id; null when there is nothing to
- * send (already sent or refused, a test user; the entry is settled), 'contended' when another
- * sender holds it. The ticket comes first: only the sender that inserts the ticket for the
- * claimCount it just read (a unique _id insert, atomic on both servers) writes the delivery
- * document, so it has one writer at a time. A sender that stops after the lease leaves it to
- * expire (CLAIM_LEASE_MS); one that stops between ticket and lease leaves a used ticket, freed by
- * requeueStuckGrades — late, never lost.
+ * Reads the outbox and delivery documents of a due queue entry (by _id) and decides: null when
+ * there is nothing to send (already sent or refused, a test user; the entry is settled),
+ * 'contended' when another sender holds its lease, or a candidate whose ticket is to be taken.
  */
-export async function claimGrade(due: GradeDue, owner: string, now: Date): Promise<ClaimedGrade | 'contended' | null> {
+export async function readClaim(due: GradeDue, now: Date): Promise<ClaimCandidate | 'contended' | null> {
   await ensureIndexes();
   const [outbox, stored] = await Promise.all([
     GradeOutboxModel.findOne({ _id: due._id }).lean<GradeOutbox>(),
@@ -191,13 +226,42 @@ export async function claimGrade(due: GradeDue, owner: string, now: Date): Promi
     }
   }
   if (isLocked) return 'contended';
-  const claimCount = delivery?.claimCount ?? 0;
+  return { due, outbox, stored, delivery, claimCount: delivery?.claimCount ?? 0 };
+}
+
+const ticketId = (candidate: ClaimCandidate) => `${String(candidate.due._id)}:${candidate.claimCount}`;
+
+/**
+ * Takes the claim tickets of several candidates in one insert (unordered: each ticket is its own
+ * unique _id insert, atomic on both servers, and a taken one fails alone). Returns the candidates
+ * whose ticket this sender inserted; the others are held by another sender.
+ */
+export async function takeTickets(candidates: ClaimCandidate[], owner: string): Promise<ClaimCandidate[]> {
+  if (candidates.length === 0) return [];
+  const createdAt = new Date();
+  const tickets = candidates.map((c) => ({ _id: ticketId(c), owner, createdAt }));
   try {
-    await GradeClaimTicketModel.create({ _id: `${String(due._id)}:${claimCount}`, owner, createdAt: new Date() });
+    // The driver's insert, not mongoose's: a ticket needs no document building or validation.
+    await GradeClaimTicketModel.collection.insertMany(tickets as unknown as Parameters<typeof GradeClaimTicketModel.collection.insertMany>[0], { ordered: false });
+    return candidates;
   } catch (err) {
-    if (isDuplicateKeyError(err)) return 'contended';
-    throw err;
+    const failed = (err as { writeErrors?: unknown }).writeErrors;
+    const writeErrors = (Array.isArray(failed) ? failed : failed ? [failed] : []) as { index: number; code?: number; errmsg?: string; err?: { code?: number; errmsg?: string } }[];
+    if (writeErrors.length === 0) throw err;
+    const lost = new Set<number>();
+    for (const e of writeErrors) {
+      const code = e.code ?? e.err?.code;
+      // Anything but a duplicate key: this sender cannot tell whether its ticket is in.
+      if (!isDuplicateKeyError({ code, message: e.errmsg ?? e.err?.errmsg })) throw err;
+      lost.add(e.index);
+    }
+    return candidates.filter((_, i) => !lost.has(i));
   }
+}
+
+/** With its ticket won: the lease on the delivery document, and the grade as claimed. */
+export async function leaseClaim(candidate: ClaimCandidate, owner: string, now: Date): Promise<ClaimedGrade> {
+  const { due, outbox, stored, delivery, claimCount } = candidate;
   const lease = { activityId: outbox.activityId, userSub: outbox.userSub, lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS), claimCount: claimCount + 1 };
   // A delivery carried inside an earlier version's outbox document is written out whole.
   const carried = !stored && delivery ? (({ _id, ...rest }) => rest)(delivery) : {};
@@ -213,6 +277,22 @@ export async function claimGrade(due: GradeDue, owner: string, now: Date): Promi
   };
 }
 
+/**
+ * Claims the grade of a due queue entry for `owner`, so several app processes can send without
+ * sending twice: readClaim, then its ticket, then the lease. The ticket comes first: only the
+ * sender that inserts the ticket for the claimCount it just read (a unique _id insert, atomic on
+ * both servers) writes the delivery document, so it has one writer at a time. A sender that stops
+ * after the lease leaves it to expire (CLAIM_LEASE_MS); one that stops between ticket and lease
+ * leaves a used ticket, freed by requeueStuckGrades — late, never lost. The background sender
+ * does the same for a batch at a time (one ticket insert per batch).
+ */
+export async function claimGrade(due: GradeDue, owner: string, now: Date): Promise<ClaimedGrade | 'contended' | null> {
+  const candidate = await readClaim(due, now);
+  if (!candidate || candidate === 'contended') return candidate;
+  const [won] = await takeTickets([candidate], owner);
+  return won ? leaseClaim(won, owner, now) : 'contended';
+}
+
 /** Claims one candidate's grade in one activity if it is due (its queue entry read by _id). */
 export async function claimDueGrade(owner: string, now: Date, which: { _id: Id }): Promise<ClaimedGrade | 'contended' | null> {
   const due = await GradeDueModel.findOne({ _id: which._id }).lean<GradeDue>();
@@ -222,8 +302,12 @@ export async function claimDueGrade(owner: string, now: Date, which: { _id: Id }
 const unlocked = { lockedBy: null, lockedUntil: null };
 const attemptOf = (claim: ClaimedGrade) => ({ activityId: claim.activityId, userSub: claim.userSub, version: claim.version, changedAt: claim.changedAt });
 
-/** The platform took the claimed change. 'superseded' when a newer one arrived meanwhile (it is queued). */
-export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now: Date): Promise<'sent' | 'superseded'> {
+/**
+ * The platform took the claimed change. 'superseded' when a newer one arrived meanwhile (it is
+ * queued). With `settlements`, the queue entry is settled when they are flushed (and 'sent' is
+ * returned: a newer change is found then).
+ */
+export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now: Date, settlements?: DueSettlements): Promise<'sent' | 'superseded'> {
   await GradeDeliveryModel.updateOne(
     { _id: claim._id },
     {
@@ -244,6 +328,10 @@ export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now
       },
     },
   );
+  if (settlements) {
+    settlements.add(claim, claim);
+    return 'sent';
+  }
   return (await settleDue(claim, claim, null)) ? 'superseded' : 'sent';
 }
 

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { runGradeSenderOnce, startGradeSender } from '../../src/grading/grade-sender';
 import { forgetScoreTokenCopies } from '../../src/grading/ags-score.client';
-import { CLAIM_LEASE_MS, completeSent, requeueStuckGrades, upgradeGradeOutbox } from '../../src/grading/outbox-delivery';
+import { CLAIM_LEASE_MS, completeSent, readClaim, requeueStuckGrades, takeTickets, upgradeGradeOutbox, type ClaimCandidate } from '../../src/grading/outbox-delivery';
 import { GradeClaimTicketModel, GradeDeliveryModel, GradeDueModel, GradeOutboxModel, gradeSyncId } from '../../src/grading/outbox.model';
 import { claimGrade, findDueGrades, readGradeSyncRecord, recordGradeChange, retryGradeSync, listGradeSync, TEST_USER_REASON, type GradeChange } from '../../src/grading/outbox.service';
 import { AppError } from '../../src/platform/errors';
@@ -405,13 +405,17 @@ describe('grade outbox: durable grade passback to the LMS', () => {
 });
 
 describe('grade outbox: no scans and no lost changes on the send path', () => {
-  it('every operation of a send is by _id, except one read of the send queue per batch', async () => {
+  it('every operation of a send is by _id, except one read of the send queue per batch; tickets and queue removals are one operation per batch', async () => {
     const f = await buildFixture(5);
     for (const [i, c] of f.candidates.entries()) await recordGradeChange(f.change(c, i + 1));
     const ops: string[] = [];
     const ours = new Set(['grade_outbox', 'grade_deliveries', 'grade_due', 'grade_outbox_claims']);
     mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
       if (!ours.has(collection) || method === 'createIndex' || method === 'insertOne') return;
+      if (method === 'insertMany') {
+        ops.push(`${collection}.insertMany(${Array.isArray(filter) ? filter.length : '?'} documents)`);
+        return;
+      }
       ops.push(`${collection}.${method}(${filter && typeof filter === 'object' ? Object.keys(filter).sort().join(',') : ''})`);
     });
     let round;
@@ -422,9 +426,19 @@ describe('grade outbox: no scans and no lost changes on the send path', () => {
     }
     expect(round.sent).to.be.at.least(5);
     // The ticket purge runs at most every 5 minutes, not per send.
-    const notById = ops.filter((op) => !op.endsWith('(_id)') && op !== 'grade_outbox_claims.deleteMany(createdAt)');
+    const notById = ops.filter((op) => !op.endsWith('(_id)') && op !== 'grade_outbox_claims.deleteMany(createdAt)' && !op.includes('.insertMany('));
     expect(notById.length, notById.join(' ')).to.be.at.most(2);
     for (const op of notById) expect(op).to.equal('grade_due.find(dueAt)');
+    // Claim tickets: one insert for the batch's group, not one per grade; the sent grades' queue
+    // entries: one delete for the batch (it reads the queue only), not one per grade.
+    // (Other tests' grades may be due in the same database: counts are bounded, not exact.)
+    const attempted = round.sent + round.failed + round.retrying;
+    const ticketInserts = ops.filter((op) => op.startsWith('grade_outbox_claims.insert'));
+    expect(ticketInserts.length, ops.join(' ')).to.be.within(1, Math.ceil(attempted / 16));
+    expect(ticketInserts.every((op) => op.startsWith('grade_outbox_claims.insertMany(')), ops.join(' ')).to.equal(true);
+    const dueDeletes = ops.filter((op) => op.startsWith('grade_due.delete'));
+    expect(dueDeletes.length, ops.join(' ')).to.be.within(1, Math.ceil(attempted / 100));
+    expect(dueDeletes.every((op) => op === 'grade_due.deleteMany(_id)'), ops.join(' ')).to.equal(true);
     expect(ops.filter((op) => op.startsWith('grade_outbox.')).every((op) => op === 'grade_outbox.findOne(_id)'), 'the sender never writes the outbox document').to.equal(true);
   });
 
@@ -467,6 +481,24 @@ describe('grade outbox: no scans and no lost changes on the send path', () => {
       expect(sent[0], `${c.name}: the latest change is the last sent`).to.equal(i + 21);
       expect(await outboxOf(f, c)).to.include({ state: 'sent', version: 3, sentVersion: 3, sentScoreGiven: i + 21 });
     }
+  });
+
+  it('a batch takes its claim tickets in one insert: a ticket another sender holds fails alone, the rest are won', async () => {
+    const f = await buildFixture(3);
+    for (const [i, c] of f.candidates.entries()) await recordGradeChange(f.change(c, i + 1));
+    const mine = new Set(f.candidates.map((c) => c.sub));
+    const dues = (await findDueGrades(new Date(), 500)).filter((d) => d.activityId === f.activityId && mine.has(d.userSub));
+    expect(dues).to.have.length(3);
+    const candidates = (await Promise.all(dues.map((d) => readClaim(d, new Date())))) as ClaimCandidate[];
+    expect(candidates.every((c) => c && typeof c === 'object'), 'each is to be claimed').to.equal(true);
+    // Another sender took the middle one's ticket meanwhile.
+    await GradeClaimTicketModel.create({ _id: `${String(candidates[1].due._id)}:${candidates[1].claimCount}`, owner: 'process-b', createdAt: new Date() });
+    const won = await takeTickets(candidates, 'process-a');
+    expect(won.map((c) => c.due.userSub)).to.deep.equal([candidates[0].due.userSub, candidates[2].due.userSub]);
+    const tickets = await Promise.all(candidates.map((c) => GradeClaimTicketModel.findOne({ _id: `${String(c.due._id)}:${c.claimCount}` }).lean()));
+    expect(tickets.map((t) => t?.owner)).to.deep.equal(['process-a', 'process-b', 'process-a']);
+    // Taking them again: all held.
+    expect(await takeTickets(candidates, 'process-c')).to.deep.equal([]);
   });
 
   it('a claim left by a stopped sender is taken over: after its lease, or (stopped before the lease) once its ticket is freed', async () => {
