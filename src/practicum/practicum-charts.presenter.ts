@@ -43,14 +43,14 @@ const shortDate = (day: number) => {
 type Frameworks = Record<string, { standards: { id: string; title: string; components?: string[] }[] }>;
 
 /** Standards by name, as candidates tagged them: top-level standards always, components when used. */
-function standardNames(frameworkId: string): { id: string; name: string; isComponent: boolean }[] {
+function standardNames(frameworkId: string): { id: string; name: string; isComponent: boolean; standardId: string }[] {
   const fw = (frameworks as Frameworks)[frameworkId];
   if (!fw) return [];
   return fw.standards.flatMap((s) => [
-    { id: s.id, name: s.title, isComponent: false },
+    { id: s.id, name: s.title, isComponent: false, standardId: s.id },
     ...(s.components ?? []).map((c) => {
       const [id, ...rest] = c.split(' ');
-      return { id, name: rest.length ? `${s.title}: ${rest.join(' ')}` : `${s.title} (${id})`, isComponent: true };
+      return { id, name: rest.length ? `${s.title}: ${rest.join(' ')}` : `${s.title} (${id})`, isComponent: true, standardId: s.id };
     }),
   ]);
 }
@@ -144,15 +144,20 @@ function categoryChart(shown: Shown, rules: RulePack, prefix: string) {
 }
 
 function standardChart(shown: Shown, rules: RulePack, prefix: string) {
+  const names = standardNames(rules.frameworkId);
+  const standardOf = new Map(names.filter((n) => n.isComponent).map((n) => [n.id, n.standardId]));
   const totals = new Map<string, number[]>();
   for (const { e, kind } of shown) {
-    for (const s of new Set(e.standards ?? [])) {
+    // An entry tagged with a component (6.1) counts toward its standard (6) too, once: otherwise the
+    // standard's bar would read 0 h right above its own component's hours.
+    const tags = e.standards ?? [];
+    for (const s of new Set([...tags, ...tags.flatMap((t) => (standardOf.has(t) ? [standardOf.get(t) as string] : []))])) {
       const v = totals.get(s) ?? [0, 0];
       v[kind] += e.minutes ?? 0;
       totals.set(s, v);
     }
   }
-  const known = standardNames(rules.frameworkId).filter((s) => !s.isComponent || totals.has(s.id));
+  const known = names.filter((s) => !s.isComponent || totals.has(s.id));
   const knownIds = new Set(known.map((s) => s.id));
   // A tag the framework no longer lists (framework changed after logging) still shows, by its code.
   const unknown = [...totals.keys()].filter((id) => !knownIds.has(id)).sort();
@@ -160,7 +165,7 @@ function standardChart(shown: Shown, rules: RulePack, prefix: string) {
   return horizontalBarChart({
     id: `${prefix}-standards`,
     title: 'Hours by standard',
-    summary: `Hours of the entries tagged with each standard. An entry tagged with several standards counts toward each of them, so these add up to more than the total. ${rows.filter((r) => totals.has(r.id)).length} of ${rows.length} standards have hours.`,
+    summary: `Hours of the entries tagged with each standard (a standard includes its components' entries). An entry tagged with several standards counts toward each of them, so these add up to more than the total. ${rows.filter((r) => totals.has(r.id)).length} of ${rows.length} standards have hours.`,
     unit: 'h',
     series: SERIES,
     categoryHeader: 'Standard',

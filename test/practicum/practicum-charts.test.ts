@@ -96,6 +96,12 @@ describe('practicum charts presenter', () => {
     expect(labels).to.include('Building Professional Capacity: collaborative culture');
     expect(labels).to.include('Operations and Management (6.1)');
     expect(labels).to.not.include('Building Professional Capacity: hiring');
+    // A component's hours count toward its standard too (once, even when both are tagged), so the standard does not read 0 h.
+    const hoursOf = (charts: typeof nelp, label: string) => charts.table.rows.find((r) => r.label === label)?.cells;
+    expect(hoursOf(nelp, 'Operations and Management')).to.deep.equal(hoursOf(nelp, 'Operations and Management (6.1)'));
+    const both = presentPracticumCharts({ entries: [entry({ standards: ['6', '6.1'], minutes: 90 })], rules: { ...RULE_PACKS['nelp-building'] }, term, today }).standards!;
+    expect(hoursOf(both, 'Operations and Management')).to.deep.equal(hoursOf(both, 'Operations and Management (6.1)'));
+    expect(hoursOf(both, 'Ethics and Professional Norms')).to.not.deep.equal(hoursOf(both, 'Operations and Management'));
   });
 
   it('no entries, or only drafts: a plain sentence instead of empty charts', () => {
