@@ -10,6 +10,7 @@ import { getGradeSync } from '../grading/outbox.service';
 import { recordGradeRepair } from '../grading/grade-repair';
 import { withTransientRetry } from '../platform/transient';
 import { gradeChangeFor, scoreToShow, type PracticumGradeChange } from './practicum-grade';
+import type { PracticumEntry } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { effectiveRules, readSettings } from './practicum-settings';
 import { itemsAsEntries, progressId, settleItems, withCandidateLock, type ProgressItem } from './progress-store';
@@ -27,6 +28,8 @@ export interface SettleInput {
   /** Receives the grade change instead of the outbox (unit tests). */
   onGradeChange?: (change: PracticumGradeChange) => Promise<void>;
   rebuild?: boolean;
+  /** The changed entries as this request's write returned them: not read again (settleItems). */
+  written?: PracticumEntry[];
 }
 
 /** What the LMS was last told to show, as the grade change compares it. */
@@ -70,11 +73,19 @@ async function settleGrade(input: SettleInput, items: Record<string, ProgressIte
 }
 
 /** Recomputes the candidate's progress from the changed entries, then their completion grade. */
-export function settleCandidate(input: SettleInput): Promise<PracticumGradeChange | null> {
+export async function settleCandidate(input: SettleInput): Promise<PracticumGradeChange | null> {
+  return (await settleCandidateProgress(input)).change;
+}
+
+/**
+ * settleCandidate, also answering the progress items it wrote: the page rendered after a save
+ * shows them instead of reading the document again.
+ */
+export function settleCandidateProgress(input: SettleInput): Promise<{ change: PracticumGradeChange | null; items: Record<string, ProgressItem> }> {
   const ref = { activityId: input.activity._id, iss: input.activity.iss, contextId: input.activity.contextId ?? null, candidateSub: input.candidateSub, candidateName: input.candidateName };
   return withCandidateLock(input.activity._id, input.candidateSub, async () => {
-    const { items, previous } = await settleItems(ref, input.entryIds, { rebuild: input.rebuild });
-    return settleGrade(input, items, previous as Parameters<typeof settleGrade>[2]);
+    const { items, previous } = await settleItems(ref, input.entryIds, { rebuild: input.rebuild, written: input.written });
+    return { change: await settleGrade(input, items, previous as Parameters<typeof settleGrade>[2]), items };
   });
 }
 

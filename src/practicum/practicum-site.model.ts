@@ -1,6 +1,10 @@
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
 
-/** A site a candidate has logged hours at, remembered so the next entry can reuse it. */
+/**
+ * A site remembered by earlier versions (one document per candidate and place). No longer written:
+ * the sites offered for reuse are derived from the candidate's entries (practicum-sites.service.ts);
+ * these are read only to offer a candidate's earlier sites before their first entry here.
+ */
 const siteSchema = new Schema(
   {
     iss: { type: String, required: true },

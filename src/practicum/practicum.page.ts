@@ -3,14 +3,14 @@ import type { Activity } from '../activities/activity.model';
 import type { Caller } from '../lti/caller';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumAuditModel } from './practicum-audit.model';
-import { PracticumEntryModel } from './practicum-entry.model';
+import { PracticumEntryModel, type PracticumEntry } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { effectiveRules, frameworkTitle, readSettings, termOf } from './practicum-settings';
-import { listSites } from './practicum-sites.service';
+import { listLegacySites, sitesOfEntries } from './practicum-sites.service';
 import { entryScope, viewFor } from './practicum.policy';
 import { entryFormValues, presentEntry, presentEntryForm, presentProgress, presentTrailStep, STATUS_LABELS } from './practicum.presenter';
 import type { BatchResult } from './practicum.service';
-import { progressId, toProgressEntry } from './progress-store';
+import { progressId, toProgressEntry, type ProgressItem } from './progress-store';
 import { withTransientRetry } from '../platform/transient';
 import { computeProgress } from './progress.service';
 import { listMentorAssignments } from './practicum-mentors.service';
@@ -33,6 +33,11 @@ export interface PageOptions {
   batch?: BatchResult | null;
   /** The entry a form post just saved: the autosave script drops its on-device copies of it. */
   savedEntryId?: string;
+  /**
+   * What the save just wrote: the entry and the candidate's progress items its settle computed.
+   * Shown as they are instead of read again (the page every save answers with).
+   */
+  saved?: { entry: PracticumEntry; progressItems?: Record<string, ProgressItem> };
   /** The cohort table's ?sort= and ?q= (faculty, coordinator, mentor). */
   cohort?: CohortQuery;
 }
@@ -62,7 +67,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   const scope = entryScope(caller, activity);
 
   if (view === 'candidate') {
-    const entries = await candidateEntries(activity, caller.sub, scope, options.savedEntryId);
+    const entries = await candidateEntries(activity, caller.sub, scope, options.savedEntryId, options.saved);
     const summary = computeProgress(entries.map(toProgressEntry), rules, { start: settings.termStart, end: settings.termEnd }, options.today);
     const editing = options.editEntryId ? entries.find((e) => String(e._id) === options.editEntryId && (e.status === 'draft' || e.status === 'returned')) : undefined;
     const values = options.form?.values ?? (editing ? entryFormValues(editing) : {});
@@ -75,7 +80,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
       hasSubmittable: entries.some((e) => e.status === 'draft' || e.status === 'returned'),
       progress: presentProgress(summary, rules, new Map(entries.map((e) => [String(e._id), e.date ?? '']))),
       charts: presentPracticumCharts({ entries, rules, term: termOf(settings), today: options.today }),
-      form: presentEntryForm(settings, values, options.form?.errors ?? {}, await listSites(caller.iss, caller.sub)),
+      form: presentEntryForm(settings, values, options.form?.errors ?? {}, entries.length ? sitesOfEntries(caller.iss, caller.sub, entries) : await listLegacySites(caller.iss, caller.sub)),
       mentor: await presentMentorSection(activity, caller.sub, options.mentorForm),
       autosave: {
         key: copyKey(formEntryId || 'new'),
@@ -137,12 +142,15 @@ const loadEntry = (id: string) => withTransientRetry(() => PracticumEntryModel.f
  * database's work. The entry just saved is read even if its progress write is still behind; a
  * candidate without a progress document (first use) is read by query.
  */
-async function candidateEntries(activity: Activity, candidateSub: string, scope: Record<string, unknown>, savedEntryId?: string): Promise<NonNullable<EntryDoc>[]> {
-  const progress = (await withTransientRetry(() => PracticumProgressModel.findOne({ _id: progressId(activity._id, candidateSub) }, { items: 1 }).lean())) as { items?: Record<string, unknown> | null } | null;
+async function candidateEntries(activity: Activity, candidateSub: string, scope: Record<string, unknown>, savedEntryId?: string, saved?: PageOptions['saved']): Promise<NonNullable<EntryDoc>[]> {
+  const progress = saved?.progressItems
+    ? { items: saved.progressItems }
+    : ((await withTransientRetry(() => PracticumProgressModel.findOne({ _id: progressId(activity._id, candidateSub) }, { items: 1 }).lean())) as { items?: Record<string, unknown> | null } | null);
   if (!progress?.items) return PracticumEntryModel.find(scope).sort({ date: -1, createdAt: -1 }).limit(500).lean();
   const ids = new Set(Object.keys(progress.items));
   if (savedEntryId) ids.add(savedEntryId);
-  const found = await Promise.all([...ids].map(loadEntry));
+  const known = saved ? String(saved.entry._id) : null;
+  const found = await Promise.all([...ids].map((id) => (id === known ? (saved!.entry as NonNullable<EntryDoc>) : loadEntry(id))));
   const mine = found.filter((e): e is NonNullable<EntryDoc> => e !== null && String(e.activityId) === String(activity._id) && e.iss === activity.iss && e.candidateSub === candidateSub);
   const newestFirst = (a: NonNullable<EntryDoc>, b: NonNullable<EntryDoc>) => (b.date ?? '').localeCompare(a.date ?? '') || (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0);
   return mine.sort(newestFirst).slice(0, 500);

@@ -9,10 +9,9 @@ import type { Activity } from '../activities/activity.model';
 import { activityRequestOf, activityRoute } from '../lti/activity-pipeline';
 import type { Caller } from '../lti/caller';
 import { databaseInterrupted } from '../platform/database-unavailable';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../platform/errors';
+import { AppError, badRequest, forbidden, notFound } from '../platform/errors';
 import { isDatabaseConnectionError } from '../platform/transient';
 import { parseForm } from '../platform/validate';
-import { PracticumEntryModel } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { findMentorAssignment, nameMentor } from './practicum-mentors.service';
 import { listCourseMembers } from '../courses/course-membership.service';
@@ -20,7 +19,7 @@ import { readSettings, termOf } from './practicum-settings';
 import { buildPracticumPage, loadEntryWithTrail, todayIso, type PageOptions } from './practicum.page';
 import { actorRoleFor, viewFor } from './practicum.policy';
 import { batchSchema, entryFormSchema, mentorFormSchema, mentorResendSchema, missingForSubmit, parseBatch, queueFilterSchema, returnSchema } from './practicum.schemas';
-import { findEntryByFormToken, saveDraft, transitionEntries, type FailureReason, type PracticumContext } from './practicum.service';
+import { saveDraft, saveEntry, transitionEntries, type FailureReason, type PracticumContext } from './practicum.service';
 import { ACTION_LABELS } from './practicum.transitions';
 import { createPracticumExportRouter } from './practicum-export.routes';
 import { renderActivityPage } from '../lti/launch.page';
@@ -139,14 +138,8 @@ export function createPracticumRouter(deps: KindDeps): Router {
       async (request, req, res) => {
         const { caller, activity, input: form } = request;
         const ctx = candidateContext(caller, activity);
-        // Browser Back and the same form sent again: the form token names the entry it already made.
-        const replayed = !form.entryId && form.formToken ? await findEntryByFormToken(ctx, form.formToken) : null;
-        if (replayed && replayed.status !== 'draft' && replayed.status !== 'returned') {
-          await render(res, request, { savedEntryId: String(replayed._id), flash: { tone: 'success', text: 'This entry was already saved and submitted; it was not added again.' } });
-          return;
-        }
-        if (replayed) Object.assign(form, { entryId: String(replayed._id), version: form.version ?? replayed.version });
-        if (form.intent === 'submit' && !form.entryId) {
+        const isNewSubmit = form.intent === 'submit' && !form.entryId;
+        if (isNewSubmit) {
           // A new entry submitted incomplete is refused whole: nothing half-made is stored.
           const missing = missingForSubmit(
             { date: form.date ?? null, minutes: form.hours ? Math.round(form.hours * 60) : 0, site: { name: form.siteName || (form.siteId ? 'site' : ''), gradeBand: form.gradeBand ?? null }, category: form.category ?? null, standards: form.standards, description: form.description },
@@ -157,11 +150,20 @@ export function createPracticumRouter(deps: KindDeps): Router {
             await render(res, request, { form: { values: req.body, errors: missing }, flash: { tone: 'danger', text: 'Nothing was saved yet: complete the fields marked below to submit, or save a draft.' } }, 400);
             return;
           }
-          const created = await saveDraft(ctx, form, { submit: true });
-          await render(res, request, { savedEntryId: String(created._id), flash: { tone: 'success', text: 'Entry saved and submitted for review.' } });
+        }
+        // Browser Back and the same form sent again: its form token names the entry it already made.
+        const saved = await saveEntry(ctx, form, { submit: isNewSubmit });
+        const { entry } = saved;
+        if (saved.isReplayOfFinal) {
+          await render(res, request, { savedEntryId: String(entry._id), flash: { tone: 'success', text: 'This entry was already saved and submitted; it was not added again.' } });
           return;
         }
-        const entry = await saveDraft(ctx, form);
+        const written = { entry, progressItems: saved.progressItems };
+        if (isNewSubmit && entry.status === 'submitted') {
+          await render(res, request, { savedEntryId: String(entry._id), saved: written, flash: { tone: 'success', text: 'Entry saved and submitted for review.' } });
+          return;
+        }
+        // An entry saved again as a draft (an edit, or a new entry's form sent again) is submitted as a change of its own.
         if (form.intent === 'submit') {
           const result = await transitionEntries(ctx, 'submit', [{ id: String(entry._id), version: entry.version }]);
           if (result.failed.length) {
@@ -172,7 +174,7 @@ export function createPracticumRouter(deps: KindDeps): Router {
           await render(res, request, { savedEntryId: String(entry._id), flash: { tone: 'success', text: 'Entry saved and submitted for review.' } });
           return;
         }
-        await render(res, request, { savedEntryId: String(entry._id), flash: { tone: 'success', text: 'Draft saved.' } });
+        await render(res, request, { savedEntryId: String(entry._id), saved: written, flash: { tone: 'success', text: 'Draft saved.' } });
       },
     ),
   );
@@ -188,18 +190,8 @@ export function createPracticumRouter(deps: KindDeps): Router {
       if (!req.is('application/json') || !req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('autosave_json_only', 'Send the entry form as a JSON object.');
       const parsed = parseForm(entryFormSchema, { ...(req.body as Record<string, unknown>), intent: 'draft' });
       if (!parsed.ok) throw badRequest('invalid_form', 'The draft was not saved: some fields are malformed.', parsed.errors);
-      const form = parsed.value;
-      if (!form.entryId && form.formToken) {
-        const earlier = await findEntryByFormToken(ctx, form.formToken);
-        if (earlier) form.entryId = String(earlier._id);
-      }
-      if (form.entryId) {
-        const current = await PracticumEntryModel.findOne({ _id: form.entryId, activityId: activity._id, candidateSub: caller.sub }, { status: 1, version: 1 }).lean();
-        if (!current) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours.');
-        if (current.status !== 'draft') throw conflict('practicum_entry_not_draft', 'Only drafts are saved automatically; use “Save draft” to change this entry.');
-        form.version ??= current.version;
-      }
-      const entry = await saveDraft(ctx, form);
+      // The form token finds the entry an earlier autosave of this form made; only drafts change.
+      const entry = await saveDraft(ctx, parsed.value, { draftsOnly: true });
       res.json({ id: String(entry._id), version: entry.version, savedAt: new Date().toISOString() });
     } catch (err) {
       // The database lost mid-save is a 503 with Retry-After (the draft may or may not have been kept), not a 500.

@@ -17,9 +17,10 @@ import { authorizeEntry, type PracticumActor } from './practicum.policy';
 import { missingForSubmit, type EntryForm } from './practicum.schemas';
 import { allowedFrom, type ActorRole, type TransitionAction } from './practicum.transitions';
 import { writeAudit } from './progress-store';
-import { settleCandidate } from './practicum-settle';
+import { settleCandidate, settleCandidateProgress } from './practicum-settle';
 import { withTransientRetry } from '../platform/transient';
-import { rememberSite, resolveSite } from './practicum-sites.service';
+import { resolveSite } from './practicum-sites.service';
+import type { ProgressItem } from './progress-store';
 import { underClaim } from './practicum-claim';
 
 export interface PracticumContext {
@@ -50,13 +51,33 @@ function candidateOf(ctx: PracticumContext) {
   return ctx.actor.caller;
 }
 
+export interface SaveOptions {
+  /** A new entry is created submitted ("Save and submit" of a complete form). */
+  submit?: boolean;
+  /** Autosave: only drafts are changed; any other entry is a conflict. */
+  draftsOnly?: boolean;
+}
+
+export interface SavedEntry {
+  entry: PracticumEntry;
+  /** The form was sent again after its entry had been submitted: nothing was changed. */
+  isReplayOfFinal: boolean;
+  /** The candidate's progress items as this save left them (absent when nothing was saved). */
+  progressItems?: Record<string, ProgressItem>;
+}
+
 /**
  * Creates or updates the candidate's entry. Drafts save whatever is typed (no completeness check);
  * editing a returned entry brings it back to draft.
  */
-export async function saveDraft(ctx: PracticumContext, form: EntryForm, options: { submit?: boolean } = {}): Promise<PracticumEntry> {
+export async function saveDraft(ctx: PracticumContext, form: EntryForm, options: SaveOptions = {}): Promise<PracticumEntry> {
+  return (await saveEntry(ctx, form, options)).entry;
+}
+
+/** saveDraft, also telling a replay of a submitted form apart and answering the progress it settled. */
+export async function saveEntry(ctx: PracticumContext, form: EntryForm, options: SaveOptions = {}): Promise<SavedEntry> {
   const caller = candidateOf(ctx);
-  const site = await resolveSite(caller.iss, caller.sub, form);
+  const site = await resolveSite(ctx.activity._id, caller.iss, caller.sub, form);
   const fields = {
     date: form.date ?? null,
     minutes: form.hours === undefined ? 0 : Math.round(form.hours * 60),
@@ -69,16 +90,22 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm, options:
   };
   const now = new Date();
   const key = { activityId: ctx.activity._id, iss: ctx.activity.iss, contextId: ctx.activity.contextId ?? null, candidateSub: caller.sub, candidateName: caller.name };
-  if (site.name) await withTransientRetry(() => rememberSite(caller.iss, caller.sub, site));
-  const settle = (entryId: unknown) => settleCandidate({ activity: ctx.activity, candidateSub: caller.sub, candidateName: caller.name, entryIds: [entryId], isApprovalChange: false, today: ctx.today, onGradeChange: ctx.onGradeChange });
+  const settle = async (entry: PracticumEntry, isReplayOfFinal = false): Promise<SavedEntry> => {
+    const { items } = await settleCandidateProgress({ activity: ctx.activity, candidateSub: caller.sub, candidateName: caller.name, entryIds: [entry._id], written: [entry], isApprovalChange: false, today: ctx.today, onGradeChange: ctx.onGradeChange });
+    return { entry, isReplayOfFinal, progressItems: items };
+  };
 
   if (!form.entryId) {
     let _id = new Types.ObjectId();
+    // The token is reserved first and read only when that fails (a form sent again): the first
+    // post of every form costs no read.
     if (form.formToken && !(await withTransientRetry(() => claimFormToken(ctx, caller.sub, form.formToken!, _id)))) {
-      // The same form arrived again: the entry its first post reserved is edited if it exists...
+      // The same form arrived again: the entry its first post reserved is edited if it exists (a
+      // submitted one is left as it is)...
       const reserved = await withTransientRetry(() => PracticumEntryKeyModel.findOne({ _id: formTokenKey(ctx, caller.sub, form.formToken!) }).lean());
       const earlier = reserved && (await withTransientRetry(() => PracticumEntryModel.findOne({ _id: reserved.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean()));
-      if (earlier) return saveDraft(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version }, options);
+      if (earlier && !options.draftsOnly && earlier.status !== 'draft' && earlier.status !== 'returned') return { entry: earlier, isReplayOfFinal: true };
+      if (earlier) return saveEntry(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version }, { draftsOnly: options.draftsOnly });
       if (!reserved || !Types.ObjectId.isValid(reserved.entryId)) throw conflict('practicum_entry_changed', 'This entry is being saved in another window; reload to see it.');
       // ...else the first post was cut off before its insert (or is still on its way): insert under
       // the reserved _id, so however many posts of the form arrive, one entry exists.
@@ -91,36 +118,54 @@ export async function saveDraft(ctx: PracticumContext, form: EntryForm, options:
       : { status: 'draft' as const };
     const created = await insertOnce(() => PracticumEntryModel.create({ _id, ...key, ...fields, ...submitted }), _id);
     if (options.submit) await writeAudit({ entryId: created._id, activityId: ctx.activity._id, candidateSub: caller.sub, version: created.version, ...submitted.lastTransition! });
-    await settle(created._id);
-    return created;
+    return settle(created);
   }
 
-  const before = await PracticumEntryModel.findOne({ _id: form.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean();
-  if (!before) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours.');
-  authorizeEntry(ctx.actor, 'candidate', before);
-  const version = form.version ?? before.version;
-  const transition = before.status === 'draft' ? null : { from: before.status, to: 'draft', actor: actorRecord(ctx), comment: '', at: now };
-  const updated = await withTransientRetry(() => underClaim(before._id, version, () =>
-    PracticumEntryModel.findOneAndUpdate(
-      { _id: before._id, version, status: { $in: allowedFrom('edit', 'candidate', rulesOf(ctx)) } },
-      { $set: { ...fields, status: 'draft', ...(transition ? { lastTransition: transition } : {}) }, $inc: { version: 1 } },
-      { new: true },
-    )
+  const entryId = form.entryId;
+  const own = async () => {
+    const entry = await withTransientRetry(() => PracticumEntryModel.findOne({ _id: entryId }).lean());
+    // Read by _id alone (a filter naming the candidate too scans every entry on the embedded
+    // database, on every autosave), then checked to be this candidate's entry in this activity.
+    if (!entry || String(entry.activityId) !== String(ctx.activity._id) || entry.candidateSub !== caller.sub) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours.');
+    authorizeEntry(ctx.actor, 'candidate', entry);
+    if (options.draftsOnly && entry.status !== 'draft') throw conflict('practicum_entry_not_draft', 'Only drafts are saved automatically; use “Save draft” to change this entry.');
+    return entry;
+  };
+  // The page's version is claimed first and the entry read under the claim: only the claim holder
+  // can move the entry on from that version, so what it reads stays true until its update.
+  const version = form.version ?? (await own()).version;
+  const editable = allowedFrom('edit', 'candidate', rulesOf(ctx));
+  let seen: PracticumEntry | null = null;
+  let transition: EditTransition | null = null;
+  const updated = await withTransientRetry(() => underClaim(entryId, version, async (isSurelyHeld) => {
+    const before = (seen = await own());
+    if (before.version !== version || !editable.includes(before.status)) return null;
+    transition = before.status === 'draft' ? null : { from: before.status, to: 'draft', actor: actorRecord(ctx), comment: '', at: now };
+    // By _id alone while the claim is surely held (the compare-and-set was the read above); a
+    // claim near its lease, which another writer could take over, updates with the full condition.
+    const filter = isSurelyHeld() ? { _id: before._id } : { _id: before._id, version, status: { $in: editable } };
+    return PracticumEntryModel.findOneAndUpdate(filter, { $set: { ...fields, status: 'draft', ...(transition ? { lastTransition: transition } : {}) }, $inc: { version: 1 } }, { new: true })
       .lean()
-      .exec(),
-  ));
+      .exec();
+  }));
   if (!updated) {
-    throw conflict('practicum_entry_changed', before.status === 'draft' || before.status === 'returned' ? 'This entry changed in another window; reload to see the latest version.' : 'This entry was already submitted and can no longer be edited.');
+    const status = (seen as PracticumEntry | null)?.status;
+    throw conflict('practicum_entry_changed', !status || status === 'draft' || status === 'returned' ? 'This entry changed in another window; reload to see the latest version.' : 'This entry was already submitted and can no longer be edited.');
   }
-  if (transition) await writeAudit({ entryId: updated._id, activityId: ctx.activity._id, candidateSub: caller.sub, version: updated.version, ...transition });
-  await settle(updated._id);
-  return updated;
+  const t = transition as EditTransition | null;
+  if (t) await writeAudit({ entryId: updated._id, activityId: ctx.activity._id, candidateSub: caller.sub, version: updated.version, ...t });
+  return settle(updated as PracticumEntry);
 }
 
-/** An insert with a known _id, repeated after a transient error: a duplicate means the first one landed. */
-async function insertOnce(insert: () => Promise<unknown>, _id: Types.ObjectId): Promise<PracticumEntry> {
+type EditTransition = { from: EntryStatus; to: 'draft'; actor: ReturnType<typeof actorRecord>; comment: string; at: Date };
+
+/**
+ * An insert with a known _id, repeated after a transient error. The inserted document is the entry
+ * (no read back); a duplicate means an earlier attempt landed, and the stored one is read.
+ */
+async function insertOnce(insert: () => Promise<{ toObject(): unknown }>, _id: Types.ObjectId): Promise<PracticumEntry> {
   try {
-    await withTransientRetry(insert);
+    return (await withTransientRetry(insert)).toObject() as PracticumEntry;
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
   }
@@ -140,14 +185,6 @@ async function claimFormToken(ctx: PracticumContext, candidateSub: string, token
     if (isDuplicateKeyError(err)) return false;
     throw err;
   }
-}
-
-/** The entry an earlier post of the same form created (its form token), or null. */
-export async function findEntryByFormToken(ctx: PracticumContext, token: string): Promise<PracticumEntry | null> {
-  const caller = candidateOf(ctx);
-  const key = await PracticumEntryKeyModel.findOne({ _id: formTokenKey(ctx, caller.sub, token) }).lean();
-  if (!key) return null;
-  return PracticumEntryModel.findOne({ _id: key.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean();
 }
 
 function rulesOf(ctx: PracticumContext) {

@@ -6,7 +6,8 @@
  * One document per (activity, candidate), keyed by progressId and found by { _id } alone. It holds
  * a summary of each of the candidate's entries (`items`, with the entry version it was taken from)
  * and the totals computed from them. settleCandidate, the one writer, runs under the candidate's
- * lock (a unique-_id insert, atomic on both servers): it reads the changed entries again by _id,
+ * lock (a unique-_id insert, atomic on both servers): it reads the changed entries again by _id
+ * (or takes the document its own write returned, unless a later version is already shown),
  * replaces their items and rewrites the totals, so a lost or repeated step can never make them
  * wrong — the next settle of that candidate repairs it, and reconcileProgress finds any entry whose
  * version its item does not show.
@@ -122,9 +123,10 @@ export async function withCandidateLock<T>(activityId: unknown, candidateSub: st
 
 async function withDatabaseLock<T>(_id: string, started: number, work: () => Promise<T>): Promise<T> {
   const owner = new Types.ObjectId().toHexString();
+  let createdAt = new Date();
   for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
     try {
-      await withTransientRetry(() => PracticumLockModel.create({ _id, owner, createdAt: new Date() }));
+      await withTransientRetry(() => PracticumLockModel.create({ _id, owner, createdAt: (createdAt = new Date()) }));
       break;
     } catch (err) {
       // The insert may have landed before the connection was lost: make sure it does not hold the candidate for a lease.
@@ -144,9 +146,21 @@ async function withDatabaseLock<T>(_id: string, started: number, work: () => Pro
   } finally {
     // A release lost to a database outage would hold every later write of this candidate for the
     // whole lease (90 s): it is retried in the background until the database is back.
-    const release = () => PracticumLockModel.deleteOne({ _id, owner });
+    const release = () => PracticumLockModel.deleteOne(releaseFilter(_id, owner, createdAt));
     await withTransientRetry(release).catch(() => retryInBackground(release));
   }
+}
+
+/**
+ * Which lock document a holder deletes on release. Only a lock older than its lease is taken over,
+ * so while this hold is well inside the lease the document under `_id` can only be this holder's:
+ * it is deleted by `{ _id }` alone (with the owner in the filter the embedded database reads the
+ * whole collection, on every settle). A release that comes late (a hold slowed past half the lease,
+ * a release retried after an outage) deletes only a document this holder still owns, so a lock
+ * taken over by another writer is never removed by the old holder.
+ */
+export function releaseFilter(_id: string, owner: string, createdAt: Date, now = Date.now()): { _id: string; owner?: string } {
+  return now - createdAt.getTime() < LOCK_LEASE_MS / 2 ? { _id } : { _id, owner };
 }
 
 export interface CandidateRef {
@@ -165,11 +179,30 @@ async function allItems(ref: CandidateRef): Promise<Record<string, ProgressItem>
   return Object.fromEntries(entries.map((e) => [String(e._id), itemOf(e)]));
 }
 
+export interface SettleOptions {
+  /** From every entry of the candidate (repairs, earlier versions' documents). */
+  rebuild?: boolean;
+  /** Entries exactly as this request's write left them (its insert, or the update's returned document). */
+  written?: PracticumEntry[];
+}
+
+/**
+ * The entry to summarize. An entry's content changes only with its version (every write increments
+ * it), so the document this request's own write returned is the entry at that version and is used
+ * instead of a read — unless the progress item already shows a later version (another writer's,
+ * settled first), in which case the entry is read again, as any other changed entry is.
+ */
+async function currentEntry(id: unknown, written: PracticumEntry | undefined, item: ProgressItem | undefined): Promise<PracticumEntry | null> {
+  if (written && (!item || item.version <= written.version)) return written;
+  return withTransientRetry(() => PracticumEntryModel.findOne({ _id: id }).lean()) as Promise<PracticumEntry | null>;
+}
+
 /**
  * Brings the candidate's progress document in line with the named entries (read again by _id, the
- * source of truth). Must run under withCandidateLock. Returns the items after the change.
+ * source of truth — or, for this request's own write, the document that write returned: see
+ * currentEntry). Must run under withCandidateLock. Returns the items after the change.
  */
-export async function settleItems(ref: CandidateRef, entryIds: unknown[], options: { rebuild?: boolean } = {}): Promise<{ items: Record<string, ProgressItem>; previous: ProgressDoc | null }> {
+export async function settleItems(ref: CandidateRef, entryIds: unknown[], options: SettleOptions = {}): Promise<{ items: Record<string, ProgressItem>; previous: ProgressDoc | null }> {
   const _id = progressId(ref.activityId, ref.candidateSub);
   let doc = (await withTransientRetry(() => PracticumProgressModel.findOne({ _id }).lean())) as ProgressDoc | null;
   let items: Record<string, ProgressItem>;
@@ -184,8 +217,9 @@ export async function settleItems(ref: CandidateRef, entryIds: unknown[], option
   } else {
     // No document yet: the candidate's first entry (earlier versions' documents are upgraded at start).
     items = { ...(doc?.items ?? {}) };
+    const known = new Map((options.written ?? []).map((e) => [String(e._id), e]));
     for (const id of entryIds) {
-      const entry = await withTransientRetry(() => PracticumEntryModel.findOne({ _id: id }).lean());
+      const entry = await currentEntry(id, known.get(String(id)), items[String(id)]);
       if (entry && String(entry.activityId) === String(ref.activityId) && entry.candidateSub === ref.candidateSub) items[String(id)] = itemOf(entry);
       else delete items[String(id)];
     }

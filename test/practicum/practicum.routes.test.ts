@@ -15,6 +15,12 @@ async function entriesOf(course: PracticumCourse, sub: string) {
 const key = (e: { _id: unknown; version: number }) => `${String(e._id)}:${e.version}`;
 
 /** A's complete entry, saved and submitted; returns it. */
+/** The remembered sites the entry form offers (its "Reuse a site" list). */
+function rememberedSites(html: string): { id: string; label: string }[] {
+  const select = /<select id="siteId"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '';
+  return [...select.matchAll(/<option value="([a-f0-9]{24})"[^>]*>([^<]*)<\/option>/g)].map((m) => ({ id: m[1], label: decodeHtml(m[2]) }));
+}
+
 async function submittedEntryOf(session: Session, course: PracticumCourse, overrides: Record<string, string | string[]> = {}) {
   const res = await post(session, '/lti/practicum/entries', { ...COMPLETE_ENTRY, ...overrides, intent: 'submit' });
   expect(res.status, res.text).to.equal(200);
@@ -90,7 +96,8 @@ describe('practicum log: candidate entries', () => {
     expect(minutes.submitted.total).to.equal(150);
     expect(minutes.submitted.category).to.deep.equal({ 'observation-feedback': 150 });
     expect(minutes.submitted.population).to.deep.equal({ 'special-education': 150, 'english-learners': 150 });
-    expect(await PracticumSiteModel.countDocuments({ candidateSub: course.candidateA.sub, name: 'Lincoln Elementary' })).to.equal(1);
+    const sites = rememberedSites((await get(a, '/lti/practicum')).text);
+    expect(sites.filter((s) => s.label === 'Lincoln Elementary, District 7')).to.have.length(1);
   });
 
   it('submits several drafts at once, with per-entry errors for incomplete ones', async () => {
@@ -105,11 +112,27 @@ describe('practicum log: candidate entries', () => {
   });
 
   it('reuses a remembered site', async () => {
-    const site = await PracticumSiteModel.findOne({ candidateSub: course.candidateA.sub, name: 'Lincoln Elementary' }).lean();
-    const res = await post(a, '/lti/practicum/entries', { siteId: String(site?._id), date: '2026-10-07', hours: '1', intent: 'draft' });
+    const site = rememberedSites((await get(a, '/lti/practicum')).text).find((s) => s.label === 'Lincoln Elementary, District 7');
+    expect(site, 'the site is offered').to.not.equal(undefined);
+    const res = await post(a, '/lti/practicum/entries', { siteId: site!.id, date: '2026-10-07', hours: '1', intent: 'draft' });
     expect(res.status).to.equal(200);
     const last = (await entriesOf(course, course.candidateA.sub)).pop();
     expect(last?.site).to.include({ name: 'Lincoln Elementary', district: 'District 7', gradeBand: 'elementary' });
+  });
+
+  it('offers a site remembered by an earlier version (practicum_sites) before the first entry, and reuses it', async () => {
+    const fresh = await buildPracticumCourse('Remembered sites');
+    const session = await open(fresh.candidateA, fresh.placement);
+    const activity = (await ActivityModel.findOne({ _id: fresh.activityId }).lean())!;
+    const legacy = await PracticumSiteModel.create({ iss: activity.iss, candidateSub: fresh.candidateA.sub, key: 'oak middle|district 9', name: 'Oak Middle', district: 'District 9', gradeBand: 'middle', populations: [] });
+    const offered = rememberedSites((await get(session, '/lti/practicum')).text);
+    expect(offered).to.deep.equal([{ id: String(legacy._id), label: 'Oak Middle, District 9' }]);
+    const res = await post(session, '/lti/practicum/entries', { siteId: String(legacy._id), date: '2026-10-07', hours: '1', intent: 'draft' });
+    expect(res.status).to.equal(200);
+    const [entry] = await entriesOf(fresh, fresh.candidateA.sub);
+    expect(entry.site).to.include({ name: 'Oak Middle', district: 'District 9', gradeBand: 'middle' });
+    // From then on the site is offered from the candidate's entries (once).
+    expect(rememberedSites(res.text).map((s) => s.label)).to.deep.equal(['Oak Middle, District 9']);
   });
 
   it('candidate B cannot read or change A’s entries (404 / 403), and lists only their own', async () => {

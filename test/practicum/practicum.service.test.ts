@@ -8,7 +8,7 @@ import { PracticumProgressModel } from '../../src/practicum/practicum-progress.m
 import { defaultSettings } from '../../src/practicum/practicum-settings';
 import { entryFormSchema } from '../../src/practicum/practicum.schemas';
 import { saveDraft, transitionEntries, type PracticumContext } from '../../src/practicum/practicum.service';
-import { recomputeProgress, repairPendingProgress } from '../../src/practicum/progress-store';
+import { LOCK_LEASE_MS, progressId, recomputeProgress, releaseFilter, repairPendingProgress, settleItems, withCandidateLock } from '../../src/practicum/progress-store';
 
 function buildCaller(overrides: Partial<Caller> = {}): Caller {
   const suffix = Math.random().toString(36).slice(2, 8);
@@ -103,5 +103,45 @@ describe('practicum service: concurrency and repair', () => {
     const taken = await transitionEntries(ctx, 'submit', [{ id: String(entry._id), version: entry.version }]);
     expect(taken.done).to.deep.equal([String(entry._id)]);
     expect(await claims.countDocuments({ _id: `${String(entry._id)}:${entry.version}` })).to.equal(0);
+  });
+
+  it('two saves of the same draft version at once (two windows, two instances): one wins, the other is a conflict', async () => {
+    const entry = await saveDraft(ctx, form({ ...complete, date: '2026-10-11' }));
+    const edit = (hours: string) => saveDraft(ctx, form({ ...complete, date: '2026-10-11', hours, entryId: String(entry._id), version: String(entry.version) }));
+    const results = await Promise.allSettled([edit('4'), edit('5')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
+    const [lost] = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(lost.reason).to.include({ id: 'practicum_entry_changed' });
+    const stored = (await PracticumEntryModel.findOne({ _id: entry._id }).lean())!;
+    expect(stored.version).to.equal(entry.version + 1);
+    const progress = await PracticumProgressModel.findOne({ _id: progressId(activity._id, candidate.sub) }).lean();
+    expect((progress as { items: Record<string, { version: number; minutes: number }> }).items[String(entry._id)]).to.include({ version: stored.version, minutes: stored.minutes });
+  });
+
+  it('a stale page cannot save over a newer version, and the progress item keeps the newer one', async () => {
+    const entry = await saveDraft(ctx, form({ ...complete, date: '2026-10-12' }));
+    const newer = await saveDraft(ctx, form({ ...complete, date: '2026-10-12', hours: '6', entryId: String(entry._id), version: String(entry.version) }));
+    let error: unknown;
+    await saveDraft(ctx, form({ ...complete, date: '2026-10-12', hours: '1', entryId: String(entry._id), version: String(entry.version) })).catch((err: unknown) => (error = err));
+    expect(error).to.include({ id: 'practicum_entry_changed' });
+    const progress = await PracticumProgressModel.findOne({ _id: progressId(activity._id, candidate.sub) }).lean();
+    expect((progress as { items: Record<string, { version: number; minutes: number }> }).items[String(entry._id)]).to.include({ version: newer.version, minutes: 360 });
+    // A settle handed the older version (a request whose write was overtaken) reads the entry instead.
+    const ref = { activityId: activity._id, iss: activity.iss, contextId: activity.contextId ?? null, candidateSub: candidate.sub, candidateName: candidate.name };
+    const { items } = await withCandidateLock(activity._id, candidate.sub, () => settleItems(ref, [entry._id], { written: [entry] }));
+    expect(items[String(entry._id)]).to.include({ version: newer.version, minutes: 360 });
+  });
+
+  it('a lock release deletes by _id alone only well inside the lease; later only the holder’s own lock', () => {
+    const createdAt = new Date('2026-10-10T10:00:00Z');
+    expect(releaseFilter('progress:x', 'me', createdAt, createdAt.getTime() + 1_000)).to.deep.equal({ _id: 'progress:x' });
+    expect(releaseFilter('progress:x', 'me', createdAt, createdAt.getTime() + LOCK_LEASE_MS / 2)).to.deep.equal({ _id: 'progress:x', owner: 'me' });
+    expect(releaseFilter('progress:x', 'me', createdAt, createdAt.getTime() + LOCK_LEASE_MS + 1)).to.deep.equal({ _id: 'progress:x', owner: 'me' });
+  });
+
+  it('the candidate lock is released after a save', async () => {
+    await saveDraft(ctx, form({ ...complete, date: '2026-10-13' }));
+    const locks = mongoose.connection.collection<{ _id: string }>('practicum_locks');
+    expect(await locks.countDocuments({ _id: `progress:${progressId(activity._id, candidate.sub)}` })).to.equal(0);
   });
 });
