@@ -1,6 +1,6 @@
 /**
- * Counts the database operations of one practicum "Save and submit" and one autosave by a
- * launched candidate (warm: a first submit runs before the counted one), by collection and
+ * Counts the database operations of one practicum "Save and submit", a draft save and the
+ * autosaves of a draft by a launched candidate (warm: a first submit runs before the counted one), by collection and
  * method; "(scan)" marks an operation the embedded FerretDB answers by reading the whole
  * collection (any filter other than exactly { _id }).
  *
@@ -43,5 +43,11 @@ describe('database operations per practicum submit (bench)', function () {
     await post(session, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '2026-10-01', formToken: `ops-warm-${suffix}-abcdef`, intent: 'submit' });
     await counted('submit', () => post(session, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '2026-10-02', formToken: `ops-count-${suffix}-abcdef`, intent: 'submit' }));
     await counted('draft save', () => post(session, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '2026-10-03', formToken: `ops-draft-${suffix}-abcdef`, intent: 'draft' }));
+    // The autosave script posts the form as JSON: first a new draft, then the same draft again.
+    const autosave = (body: Record<string, unknown>) => session.agent.post('/lti/practicum/entries/autosave').set('Accept', 'application/json').send({ ltik: session.ltik, ...body });
+    const typed = { ...COMPLETE_ENTRY, date: '2026-10-04', formToken: `ops-auto-${suffix}-abcdef` };
+    let draft: { id: string; version: number } = { id: '', version: 0 };
+    await counted('autosave (new draft)', async () => (draft = (await autosave(typed)).body));
+    await counted('autosave (same draft)', () => autosave({ ...typed, entryId: draft.id, version: draft.version, description: `${typed.description} More.` }));
   });
 });
