@@ -36,16 +36,11 @@ export async function releaseVersion(entryId: unknown, version: number): Promise
   await PracticumClaimModel.deleteOne({ _id: `${String(entryId)}:${version}` });
 }
 
-/**
- * Runs the conditional update only while holding the claim; null when another writer holds it.
- * `isSurelyHeld` tells the update whether the claim is still well inside its lease — so that no
- * other writer can have taken it over and the entry can change only through this writer.
- */
-export async function underClaim<T>(entryId: unknown, version: number, update: (isSurelyHeld: () => boolean) => Promise<T | null>): Promise<T | null> {
-  const claimedAt = new Date();
-  if (!(await claimVersion(entryId, version, claimedAt))) return null;
+/** Runs the conditional update only while holding the claim; null when another writer holds it. */
+export async function underClaim<T>(entryId: unknown, version: number, update: () => Promise<T | null>): Promise<T | null> {
+  if (!(await claimVersion(entryId, version, new Date()))) return null;
   try {
-    return await update(() => Date.now() - claimedAt.getTime() < CLAIM_LEASE_MS / 2);
+    return await update();
   } finally {
     await releaseVersion(entryId, version);
   }

@@ -137,13 +137,12 @@ export async function saveEntry(ctx: PracticumContext, form: EntryForm, options:
   const editable = allowedFrom('edit', 'candidate', rulesOf(ctx));
   let seen: PracticumEntry | null = null;
   let transition: EditTransition | null = null;
-  const updated = await withTransientRetry(() => underClaim(entryId, version, async (isSurelyHeld) => {
+  const updated = await withTransientRetry(() => underClaim(entryId, version, async () => {
     const before = (seen = await own());
     if (before.version !== version || !editable.includes(before.status)) return null;
     transition = before.status === 'draft' ? null : { from: before.status, to: 'draft', actor: actorRecord(ctx), comment: '', at: now };
-    // By _id alone while the claim is surely held (the compare-and-set was the read above); a
-    // claim near its lease, which another writer could take over, updates with the full condition.
-    const filter = isSurelyHeld() ? { _id: before._id } : { _id: before._id, version, status: { $in: editable } };
+    // The full condition still, should the claim's lease have run out meanwhile (read by the _id index).
+    const filter = { _id: before._id, version, status: { $in: editable } };
     return PracticumEntryModel.findOneAndUpdate(filter, { $set: { ...fields, status: 'draft', ...(transition ? { lastTransition: transition } : {}) }, $inc: { version: 1 } }, { new: true })
       .lean()
       .exec();

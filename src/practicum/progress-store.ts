@@ -123,10 +123,9 @@ export async function withCandidateLock<T>(activityId: unknown, candidateSub: st
 
 async function withDatabaseLock<T>(_id: string, started: number, work: () => Promise<T>): Promise<T> {
   const owner = new Types.ObjectId().toHexString();
-  let createdAt = new Date();
   for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
     try {
-      await withTransientRetry(() => PracticumLockModel.create({ _id, owner, createdAt: (createdAt = new Date()) }));
+      await withTransientRetry(() => PracticumLockModel.create({ _id, owner, createdAt: new Date() }));
       break;
     } catch (err) {
       // The insert may have landed before the connection was lost: make sure it does not hold the candidate for a lease.
@@ -146,21 +145,11 @@ async function withDatabaseLock<T>(_id: string, started: number, work: () => Pro
   } finally {
     // A release lost to a database outage would hold every later write of this candidate for the
     // whole lease (90 s): it is retried in the background until the database is back.
-    const release = () => PracticumLockModel.deleteOne(releaseFilter(_id, owner, createdAt));
+    // With the owner: a holder that comes late (a slow hold, a release retried after an outage) never
+    // deletes a lock another writer took over. (`{ _id, owner }` is read by the _id index.)
+    const release = () => PracticumLockModel.deleteOne({ _id, owner });
     await withTransientRetry(release).catch(() => retryInBackground(release));
   }
-}
-
-/**
- * Which lock document a holder deletes on release. Only a lock older than its lease is taken over,
- * so while this hold is well inside the lease the document under `_id` can only be this holder's:
- * it is deleted by `{ _id }` alone (with the owner in the filter the embedded database reads the
- * whole collection, on every settle). A release that comes late (a hold slowed past half the lease,
- * a release retried after an outage) deletes only a document this holder still owns, so a lock
- * taken over by another writer is never removed by the old holder.
- */
-export function releaseFilter(_id: string, owner: string, createdAt: Date, now = Date.now()): { _id: string; owner?: string } {
-  return now - createdAt.getTime() < LOCK_LEASE_MS / 2 ? { _id } : { _id, owner };
 }
 
 export interface CandidateRef {

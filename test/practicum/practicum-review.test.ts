@@ -99,7 +99,9 @@ describe('practicum log: mentor verification and faculty approval', () => {
     expect(edited.standards).to.include('7.2');
     const trail = await get(a, `/lti/practicum/entries/${String(approved._id)}`);
     expect(trail.status).to.equal(200);
-    expect(decodeHtml(trail.text)).to.match(/Approved → Returned by .*\(faculty\): “Add the standards you led.”/);
+    // Each step reads as a sentence, the role as the header names it, the comment on its own line.
+    expect(decodeHtml(trail.text)).to.match(/Returned by [^<(]+ \(Faculty\)/);
+    expect(decodeHtml(trail.text)).to.include('Add the standards you led.');
     const progress = await PracticumProgressModel.findOne({ activityId: course.activityId, candidateSub: course.candidateA.sub }).lean();
     expect((progress?.minutes as Record<string, { total: number }>).approved.total).to.equal(150);
   });
