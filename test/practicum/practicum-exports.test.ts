@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import zlib from 'node:zlib';
 import { addSandboxPerson, findSandboxMailTo } from '../../src/sandbox';
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { sessionFromLocation } from '../access/access-kit';
 import { decodeHtml } from '../helpers/sandbox-launch';
 import { useTestMailer } from '../helpers/test-server';
+import { readPdf } from './pdf-reader';
 import { anonymous, buildPracticumCourse, COMPLETE_ENTRY, get, open, post, type PracticumCourse, type Session } from './practicum-kit';
 
 const key = (e: { _id: unknown; version: number }) => `${String(e._id)}:${e.version}`;
@@ -47,24 +47,6 @@ function csvRecords(text: string) {
   expect(text.charCodeAt(0), 'UTF-8 byte-order mark').to.equal(0xfeff);
   const [header, ...rows] = parseCsv(text.slice(1));
   return { header, rows: rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))) };
-}
-
-/** Text drawn in a pdfkit PDF: its content streams inflated, the hex strings of each TJ joined. */
-function pdfLines(pdf: Buffer): string[] {
-  const lines: string[] = [];
-  const raw = pdf.toString('latin1');
-  for (const m of raw.matchAll(/stream\r?\n/g)) {
-    const start = m.index! + m[0].length;
-    const end = raw.indexOf('endstream', start);
-    let content: string;
-    try {
-      content = zlib.inflateSync(pdf.subarray(start, end)).toString('latin1');
-    } catch {
-      continue;
-    }
-    for (const tj of content.matchAll(/\[([^\]]*)\]\s*TJ/g)) lines.push([...tj[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => Buffer.from(h[1], 'hex').toString('latin1')).join(''));
-  }
-  return lines;
 }
 
 const binary = (res: unknown, cb: (err: Error | null, body: Buffer) => void) => {
@@ -194,9 +176,10 @@ describe('practicum log: exports (CSV, printable hour log, PDF)', function () {
     expect(res.headers['content-disposition']).to.match(/^attachment; filename="[A-Za-z0-9._-]+-hour-log-Ana-Reyes-[a-z0-9]+-\d{4}-\d{2}-\d{2}\.pdf"$/);
     const pdf = res.body as Buffer;
     expect(pdf.subarray(0, 5).toString()).to.equal('%PDF-');
-    const pages = (pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length;
+    const read = await readPdf(pdf);
+    const pages = read.pages.length;
     expect(pages).to.be.greaterThan(0);
-    const text = pdfLines(pdf).join('\n');
+    const text = read.pages.flatMap((p) => p.lines).join('\n');
     expect(text).to.include(course.candidateA.name);
     expect(text).to.include('Counted hours: 2.5 of 300 h required');
     expect(text).to.include(`Page ${pages} of ${pages}`);
