@@ -8,30 +8,10 @@
  *
  *   npx mocha --no-config --require tsx/cjs --require test/helpers/root-hooks.ts bench/db-ops-score.ts
  */
-import mongoose from 'mongoose';
 import request from 'supertest';
 import { addSandboxPerson, AGS_SCOPES, createSandboxCourse, createSandboxLineItem, issueSandboxAccessTokenForTests } from '../src/sandbox';
 import { testServer } from '../test/helpers/test-server';
-
-function scans(method: string, filter: unknown): boolean {
-  if (/^insert/.test(method)) return false;
-  if (!filter || typeof filter !== 'object') return true;
-  const id = (filter as { _id?: unknown })._id;
-  return id === undefined || (typeof id === 'object' && id !== null && '$in' in id);
-}
-
-async function counted(label: string, work: () => Promise<unknown>): Promise<void> {
-  const ops: string[] = [];
-  mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
-    ops.push(`${collection}.${method}${scans(method, filter) ? ' (scan)' : ''}`);
-  });
-  try {
-    await work();
-  } finally {
-    mongoose.set('debug', false);
-  }
-  process.stdout.write(`${label}: ${ops.length} ops (${ops.filter((o) => o.endsWith('(scan)')).length} scans)\n  ${ops.join('\n  ')}\n`);
-}
+import { counted } from './lib/db-ops';
 
 describe('database operations per Sandbox score (bench)', function () {
   this.timeout(60_000);

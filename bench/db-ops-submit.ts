@@ -2,34 +2,14 @@
  * Counts the database operations of one practicum "Save and submit", a draft save and the
  * autosaves of a draft by a launched candidate (warm: a first submit runs before the counted one), by collection and
  * method; "(scan)" marks an operation the embedded FerretDB answers by reading the whole
- * collection (any filter other than exactly { _id }).
+ * collection (a filter without an `_id` equality; see bench/lib/db-ops.ts).
  *
  *   npx mocha --no-config --require tsx/cjs --require test/helpers/root-hooks.ts bench/db-ops-submit.ts
  */
-import mongoose from 'mongoose';
 import { addSandboxPerson, createSandboxCourse } from '../src/sandbox';
 import { placeActivity } from '../test/helpers/activity-kit';
 import { COMPLETE_ENTRY, open, post } from '../test/practicum/practicum-kit';
-
-function scans(method: string, filter: unknown): boolean {
-  if (/^insert/.test(method)) return false;
-  if (!filter || typeof filter !== 'object') return true;
-  const keys = Object.keys(filter);
-  return !(keys.length === 1 && keys[0] === '_id' && ['string', 'object'].includes(typeof (filter as { _id: unknown })._id) && !((filter as { _id: Record<string, unknown> })._id as { $in?: unknown })?.$in);
-}
-
-async function counted(label: string, work: () => Promise<unknown>): Promise<void> {
-  const ops: string[] = [];
-  mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
-    ops.push(`${collection}.${method}${scans(method, filter) ? ' (scan)' : ''}`);
-  });
-  try {
-    await work();
-  } finally {
-    mongoose.set('debug', false);
-  }
-  process.stdout.write(`${label}: ${ops.length} ops (${ops.filter((o) => o.endsWith('(scan)')).length} scans)\n  ${ops.join('\n  ')}\n`);
-}
+import { counted } from './lib/db-ops';
 
 describe('database operations per practicum submit (bench)', function () {
   this.timeout(60_000);
