@@ -33,11 +33,13 @@ export interface CohortInput {
   query: CohortQuery;
   /** The practicum page's own URL with ltik and aid, for the sort links and the search form. */
   pageHref: string;
+  /** Candidates' email addresses from the course roster, by sub (searched, never shown in the table). */
+  emails?: ReadonlyMap<string, string>;
 }
 
 type Row = ReturnType<typeof presentCohortRow> & { pending: number; pace: PaceStatus; isBehind: boolean; mentor: string; mentorStatus: string };
 
-export function presentCohortTable({ progress, rules, term, today, assignments, query, pageHref }: CohortInput) {
+export function presentCohortTable({ progress, rules, term, today, assignments, query, pageHref, emails }: CohortInput) {
   const mentorOf = new Map(assignments.map((a) => [a.candidateSub, a]));
   const all: Row[] = progress.map((p) => {
     const counts = (p.entries ?? {}) as Record<string, number>;
@@ -54,8 +56,14 @@ export function presentCohortTable({ progress, rules, term, today, assignments, 
       mentorStatus: mentor ? mentor.statusLabel : 'No mentor named yet',
     };
   });
+  // Faculty search the way they remember someone: part of the candidate's name or email address, or
+  // of the site mentor's name or email ("who does Marta supervise?").
   const needle = query.q.toLocaleLowerCase();
-  const shown = needle ? all.filter((r) => r.name.toLocaleLowerCase().includes(needle)) : all;
+  const haystack = (r: Row) => {
+    const mentor = mentorOf.get(r.candidateSub);
+    return [r.name, emails?.get(r.candidateSub) ?? '', mentor?.name ?? '', mentor?.email ?? ''].join('\n').toLocaleLowerCase();
+  };
+  const shown = needle ? all.filter((r) => haystack(r).includes(needle)) : all;
   const byName = (a: Row, b: Row) => a.name.localeCompare(b.name);
   const order: Record<CohortSort, (a: Row, b: Row) => number> = {
     name: byName,

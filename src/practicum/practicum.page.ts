@@ -101,7 +101,8 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
   const progress = await PracticumProgressModel.find(progressScope).sort({ candidateName: 1 }).limit(1000).lean();
   // Candidates of the course who have logged nothing yet (or never launched) are listed too.
   const logged = new Set(progress.map((p) => p.candidateSub));
-  const members = view === 'mentor' ? [] : (await listCourseMembers(activity, 'candidate')).filter((m) => !logged.has(m.sub) && !m.isTestUser);
+  const roster = view === 'mentor' ? [] : await listCourseMembers(activity, 'candidate');
+  const members = roster.filter((m) => !logged.has(m.sub) && !m.isTestUser);
   const assignments = await listMentorAssignments(activity, view === 'mentor' ? caller.menteeSubs : undefined);
   const table = presentCohortTable({
     progress: [...progress, ...members.map((m) => ({ candidateSub: m.sub, candidateName: m.name, minutes: {}, entries: {}, items: null, grade: null }) as unknown as typeof progress[number])],
@@ -111,6 +112,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
     assignments,
     query: options.cohort ?? cohortQuerySchema.parse({}),
     pageHref: `/lti/practicum?ltik=${encodeURIComponent(options.ltik)}&aid=${String(activity._id)}`,
+    emails: new Map(roster.filter((m) => m.email).map((m) => [m.sub, m.email])),
   });
   const cohort = [...table.all].sort((a, b) => a.name.localeCompare(b.name));
   const mentors = view === 'faculty' ? presentMentorReassign(assignments, cohort, options.mentorForm) : null;

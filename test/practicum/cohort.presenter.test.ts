@@ -32,9 +32,11 @@ const COHORT = [
 ];
 const MARTA = { candidateSub: 'ana', candidateName: 'Ana Reyes', name: 'Marta Site', email: 'marta@lincoln.example', status: 'invited', statusLabel: 'Invited', namedBy: 'Ana Reyes', namedByRole: 'candidate', expiresAt: null } as MentorAssignmentView;
 
+const EMAILS = new Map([['eli', 'e.zhou@school.test'], ['cara', 'cd1@school.test']]);
+
 function table(query: Record<string, string> = {}) {
   // A fresh copy each time: the table sorts what it is given.
-  return presentCohortTable({ progress: [...COHORT], rules: RULES, term: TERM, today: TODAY, assignments: [MARTA], query: cohortQuerySchema.parse(query), pageHref: '/lti/practicum?ltik=L&aid=A' });
+  return presentCohortTable({ progress: [...COHORT], rules: RULES, term: TERM, today: TODAY, assignments: [MARTA], query: cohortQuerySchema.parse(query), pageHref: '/lti/practicum?ltik=L&aid=A', emails: EMAILS });
 }
 const names = (t: ReturnType<typeof table>) => t.rows.map((r) => r.name);
 
@@ -87,6 +89,16 @@ describe('cohort table: sort, search and pace (presentCohortTable)', () => {
     const none = table({ q: 'nobody' });
     expect(none.rows).to.deep.equal([]);
     expect(none.q).to.equal('nobody');
+  });
+
+  it('finds candidates by part of their email address or of their mentor’s name or email', () => {
+    expect(names(table({ q: 'E.ZHOU@' }))).to.deep.equal(['Eli Zhou']);
+    expect(names(table({ q: 'school.test' }))).to.deep.equal(['Cara Diaz', 'Eli Zhou']);
+    expect(names(table({ q: 'marta' }))).to.deep.equal(['Ana Reyes']);
+    expect(names(table({ q: '@lincoln.example' }))).to.deep.equal(['Ana Reyes']);
+    // Without the roster's addresses only names and mentors match.
+    const noEmails = presentCohortTable({ progress: [...COHORT], rules: RULES, term: TERM, today: TODAY, assignments: [MARTA], query: cohortQuerySchema.parse({ q: 'school.test' }), pageHref: '/lti/practicum?ltik=L&aid=A' });
+    expect(noEmails.rows).to.deep.equal([]);
   });
 
   it('names each candidate’s site mentor, or says none is named yet', () => {

@@ -20,8 +20,8 @@ export async function buildPracticumCourse(title = 'Internship hours', settings?
   const suffix = Math.random().toString(36).slice(2, 8);
   const course = await createSandboxCourse({ title: `EDL 690 — Practicum ${suffix}`, label: `EDL690-${suffix}` });
   const [candidateA, candidateB, faculty, designer] = await Promise.all([
-    addSandboxPerson(course.id, { name: `Ana Reyes ${suffix}`, roles: 'candidate' }),
-    addSandboxPerson(course.id, { name: `Ben Okafor ${suffix}`, roles: 'candidate' }),
+    addSandboxPerson(course.id, { name: `Ana Reyes ${suffix}`, email: `ana.reyes.${suffix}@univ.example`, roles: 'candidate' }),
+    addSandboxPerson(course.id, { name: `Ben Okafor ${suffix}`, email: `ben.okafor.${suffix}@univ.example`, roles: 'candidate' }),
     addSandboxPerson(course.id, { name: `Dr. Faye Lin ${suffix}`, roles: 'faculty' }),
     addSandboxPerson(course.id, { name: `Dee Signer ${suffix}`, roles: 'designer' }),
   ]);

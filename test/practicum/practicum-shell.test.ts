@@ -68,8 +68,14 @@ describe('practicum shell: header, section links, cohort table and the per-candi
     expect(byPace.text).to.match(/aria-sort="ascending"><a [^>]*data-sort="pace"/);
     const found = await get(faculty, `/lti/practicum?q=${encodeURIComponent('ben okafor')}`);
     expect(cohortNames(found.text)).to.deep.equal([course.candidateB.name]);
+    // B never launched: the email comes from the course roster. A is found through the mentor they named.
+    const byEmail = await get(faculty, `/lti/practicum?q=${encodeURIComponent(course.candidateB.email.toUpperCase())}`);
+    expect(cohortNames(byEmail.text)).to.deep.equal([course.candidateB.name]);
+    expect(byEmail.text).to.not.include(course.candidateB.email);
+    const byMentor = await get(faculty, `/lti/practicum?q=${encodeURIComponent('marta site')}`);
+    expect(cohortNames(byMentor.text)).to.deep.equal([course.candidateA.name]);
     const none = await get(faculty, '/lti/practicum?q=nobody-at-all');
-    expect(decodeHtml(none.text)).to.include('No candidate’s name contains “nobody-at-all”');
+    expect(decodeHtml(none.text)).to.include('No candidate or mentor matches “nobody-at-all”');
     // A sort that is not offered falls back to names, not to an error.
     expect((await get(faculty, '/lti/practicum?sort=drop')).status).to.equal(200);
   });
