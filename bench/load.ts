@@ -1,9 +1,10 @@
 /**
- * A class at a deadline (issue 11), measured against Fieldbook as a child process (`npm start`
- * as production runs it: VIEW_CACHE on) on one embedded FerretDB that this script starts and shares
- * with it, so the records can be checked in the database afterwards.
+ * A class at a deadline (issue 11), measured against Fieldbook as a child process — the compiled
+ * build as production runs it (`node dist/src/server.js`, built here first with `npm run build`;
+ * VIEW_CACHE on), or with --tsx the sources as `npm start` runs them — on one embedded FerretDB
+ * that this script starts and shares with it, so the records can be checked in the database afterwards.
  *
- *   npx tsx bench/load.ts [--candidates 100] [--submits-per 3] [--autosaves 100] [--launches 100,300] [--quick] [--cpu-prof] [--json FILE]
+ *   npx tsx bench/load.ts [--candidates 100] [--submits-per 3] [--autosaves 100] [--launches 100,300] [--quick] [--tsx] [--cpu-prof] [--json FILE]
  *
  * 1. Launches: N candidates launch at once from the Sandbox LMS (real OIDC round trips signed by
  *    it), for each level of --launches; errors, p50/p95.
@@ -15,6 +16,7 @@
  *
  * Exit 1 if any request failed or any record is lost or wrong; 2 on a script error.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +37,8 @@ export interface LoadOptions {
   launchLevels: number[];
   /** Start Fieldbook with --cpu-prof (profile written to bench/profiles/ on exit). */
   cpuProf?: boolean;
+  /** Run the sources through tsx (`npm start`) instead of the compiled build. */
+  isTsx?: boolean;
   log?: (line: string) => void;
 }
 
@@ -94,9 +98,13 @@ export async function runLoadBench(options: LoadOptions): Promise<LoadResult> {
     const origin = `http://127.0.0.1:${port}`;
     const profileDir = path.join(ROOT, 'bench', 'profiles');
     if (options.cpuProf) fs.mkdirSync(profileDir, { recursive: true });
+    if (!options.isTsx) {
+      log('building the compiled server (npm run build)');
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
     child = startChild(
       'fieldbook',
-      [...(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', 'tsx', 'src/server.ts'],
+      [...(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.isTsx ? ['--import', 'tsx', 'src/server.ts'] : [path.join('dist', 'src', 'server.js')])],
       childEnv({ NODE_ENV: 'development', PORT: String(port), PUBLIC_URL: origin, DATA_DIR: dataDir, MONGODB_URI: uri, LOG_LEVEL: 'warn', SANDBOX_ENABLED: 'true', LTI_RATE_LIMIT_PER_MINUTE: '0', VIEW_CACHE: 'true' }),
     );
     await waitForHttp(`${origin}/health`, child);
@@ -204,6 +212,7 @@ async function main(): Promise<void> {
       launches: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      tsx: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
   });
@@ -220,6 +229,7 @@ async function main(): Promise<void> {
     autosaves: int(values.autosaves, candidates),
     launchLevels: (values.launches ?? (quick ? '20' : '100,300')).split(',').filter(Boolean).map((v) => int(v, 0)),
     cpuProf: values['cpu-prof'],
+    isTsx: values.tsx,
   };
   installCleanupHandlers();
   const result = await runLoadBench(options);
