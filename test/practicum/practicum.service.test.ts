@@ -7,7 +7,7 @@ import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { PracticumProgressModel } from '../../src/practicum/practicum-progress.model';
 import { defaultSettings } from '../../src/practicum/practicum-settings';
 import { entryFormSchema } from '../../src/practicum/practicum.schemas';
-import { saveDraft, transitionEntries, type PracticumContext } from '../../src/practicum/practicum.service';
+import { saveDraft, saveEntry, transitionEntries, type PracticumContext } from '../../src/practicum/practicum.service';
 import { progressId, recomputeProgress, repairPendingProgress, settleItems, withCandidateLock } from '../../src/practicum/progress-store';
 
 function buildCaller(overrides: Partial<Caller> = {}): Caller {
@@ -130,6 +130,45 @@ describe('practicum service: concurrency and repair', () => {
     const ref = { activityId: activity._id, iss: activity.iss, contextId: activity.contextId ?? null, candidateSub: candidate.sub, candidateName: candidate.name };
     const { items } = await withCandidateLock(activity._id, candidate.sub, () => settleItems(ref, [entry._id], { written: [entry] }));
     expect(items[String(entry._id)]).to.include({ version: newer.version, minutes: 360 });
+  });
+
+  it('saves of one candidate waiting for the same turn of the lock share it: one progress write answers all, and the document equals the entries', async () => {
+    const other = buildCaller();
+    const otherCtx: PracticumContext = { ...ctx, actor: { kind: 'lti', caller: other } };
+    const lockId = `progress:${progressId(activity._id, other.sub)}`;
+    const locks = mongoose.connection.collection<{ _id: string }>('practicum_locks');
+    // Someone holds the candidate's lock while three saves arrive (a deadline: the candidate's tabs).
+    let release!: () => void;
+    let held!: () => void;
+    const isHeld = new Promise<void>((resolve) => (held = resolve));
+    const holder = withCandidateLock(activity._id, other.sub, () => {
+      held();
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    await isHeld;
+    const saves = [1, 2, 3].map((n) => saveEntry(otherCtx, form({ ...complete, date: `2026-10-0${n}`, hours: String(n) }), { submit: true }));
+    // Wait until all three have written their entries and queue for the lock.
+    for (let i = 0; i < 100 && (await PracticumEntryModel.countDocuments({ activityId: activity._id, candidateSub: other.sub })) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    const replaces: string[] = [];
+    const watch = (_collection: string, method: string, query: unknown) => {
+      if (_collection === 'practicum_progress' && method === 'replaceOne') replaces.push(JSON.stringify(query));
+    };
+    mongoose.set('debug', watch);
+    try {
+      release();
+      await holder;
+      const results = await Promise.all(saves);
+      const ids = results.map((r) => String(r.entry._id)).sort();
+      // Every answer shows all three entries: one settle, not three turns each seeing what came before.
+      for (const r of results) expect(Object.keys(r.progressItems ?? {}).sort()).to.deep.equal(ids);
+      expect(replaces).to.have.length(1);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    const progress = await PracticumProgressModel.findOne({ _id: progressId(activity._id, other.sub) }).lean();
+    expect((progress as { minutes: { submitted: { total: number } } }).minutes.submitted.total).to.equal(360);
+    expect(await locks.countDocuments({ _id: lockId })).to.equal(0);
   });
 
   it('the candidate lock is released after a save', async () => {
