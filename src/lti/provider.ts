@@ -7,6 +7,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from '../platform/d
 import type { Logger } from '../platform/logger';
 import { installVerifiedPlatformLookup } from './guard/verified-platform';
 import { installKeyGeneration } from './keys/key-generation';
+import { installLtikKeyObject } from './keys/ltik-key';
 import { installSigningKeyLookup } from './keys/signing-keys';
 import { lti } from './ltijs';
 
@@ -33,6 +34,7 @@ export async function setupLti(config: AppConfig, logger: Logger, databaseUri: s
   if (isSetUp) return;
   installKeyGeneration();
   installSigningKeyLookup(config.lti.encryptionKey);
+  installLtikKeyObject(config.lti.encryptionKey);
   lti.setup(
     config.lti.encryptionKey,
     { url: databaseUri },
