@@ -37,8 +37,9 @@ export const ActivityModel = mongoose.model('Activity', activitySchema);
 
 /**
  * Keys that find an activity by _id alone (no scan on the embedded database): the resource link a
- * platform launches it from, and the copy made of an original for another course. Inserting a key
- * is atomic on both servers, so two first launches racing bind one activity.
+ * platform launches it from, the copy made of an original for another course, and the picker form
+ * that placed it. Inserting a key is atomic on both servers, so two first launches racing bind one
+ * activity and a picker form posted twice places one.
  */
 const activityKeySchema = new Schema(
   {
@@ -52,3 +53,6 @@ export const ActivityKeyModel = mongoose.model('ActivityKey', activityKeySchema)
 
 export const resourceLinkKey = (iss: string, clientId: string, resourceLinkId: string) => `link:${JSON.stringify([iss, clientId, resourceLinkId])}`;
 export const courseCopyKey = (iss: string, clientId: string, contextId: string | null, originalId: string) => `copy:${JSON.stringify([iss, clientId, contextId, originalId])}`;
+/** One picker form (its one-time token) of one person in one course → the activity it placed. */
+export const placementKey = (iss: string, clientId: string, contextId: string | null, sub: string, formToken: string) =>
+  `placed:${JSON.stringify([iss, clientId, contextId, sub, formToken])}`;

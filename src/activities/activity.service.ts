@@ -7,10 +7,12 @@
  * first launch (createCourseCopy); until then it is 'copy-pending'.
  */
 import type { Request } from 'express';
+import { Types } from 'mongoose';
 import type { Caller } from '../lti/caller';
 import type { LtiIdToken } from '../lti/ltijs';
-import { isDuplicateKeyError } from '../platform/errors';
-import { ActivityKeyModel, ActivityModel, courseCopyKey, resourceLinkKey, type Activity } from './activity.model';
+import { conflict, isDuplicateKeyError } from '../platform/errors';
+import { withTransientRetry } from '../platform/transient';
+import { ActivityKeyModel, ActivityModel, courseCopyKey, placementKey, resourceLinkKey, type Activity } from './activity.model';
 
 const OBJECT_ID = /^[a-f0-9]{24}$/;
 
@@ -117,6 +119,44 @@ export async function createCourseCopy(caller: Caller, original: Activity): Prom
     return (await byId(winner)) as Activity;
   }
   return created.toObject() as Activity;
+}
+
+/** What a picker form places: the kind, title and points chosen, and the kind's validated settings. */
+export interface Placement {
+  type: string;
+  title: string;
+  pointsPossible: number;
+  settings: unknown;
+}
+
+/**
+ * Creates the activity a picker form places, once per form. The form's one-time token is reserved
+ * first (a unique-_id key naming the activity about to be created), so the same form posted again
+ * (browser Back, a double click, a retry) answers with the activity its first post placed. A first
+ * post cut off between the reservation and the insert is completed by the next post of that form,
+ * under the reserved id. `isRepeat`: the activity already existed (nothing was created now).
+ */
+export async function placeActivity(caller: Caller, formToken: string, placement: Placement): Promise<{ activity: Activity; isRepeat: boolean }> {
+  const planned = String(new Types.ObjectId());
+  const key = placementKey(caller.iss, caller.clientId, caller.contextId, caller.sub, formToken);
+  const reserved = await withTransientRetry(() => insertKey(key, planned));
+  if (reserved !== planned) {
+    const earlier = await withTransientRetry(() => byId(reserved));
+    if (earlier) return { activity: earlier, isRepeat: true };
+    if (!OBJECT_ID.test(reserved)) throw conflict('activity_placement_unusable', 'This form can no longer be used; open “Add activity” again from your course.');
+  }
+  const isGraded = placement.pointsPossible > 0;
+  const fields = { ...placement, isGraded, iss: caller.iss, clientId: caller.clientId, deploymentId: caller.deploymentId, contextId: caller.contextId, contextTitle: caller.contextTitle, createdBy: caller.sub };
+  try {
+    const created = await withTransientRetry(() => ActivityModel.create({ _id: new Types.ObjectId(reserved), ...fields }));
+    return { activity: created.toObject() as Activity, isRepeat: false };
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  // Another post of this form (or an earlier attempt of this one) inserted it meanwhile.
+  const inserted = await withTransientRetry(() => byId(reserved));
+  if (!inserted) throw conflict('activity_placement_changed', 'The activity could not be added; please try again.');
+  return { activity: inserted, isRepeat: true };
 }
 
 /** The activities of the caller's course (the course home). A course holds few: one query. */

@@ -3,11 +3,12 @@
  * on (provider.ts: onConnect / onDeepLinking call next()), so these routes belong to each app built
  * by createApp — no route is installed on the shared ltijs Provider.
  */
+import { randomBytes } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { KindDeps } from '../activities/activity-kind';
-import { ActivityModel } from '../activities/activity.model';
-import { createCourseCopy, learnFromLaunch, listCourseActivities, resolveActivity } from '../activities/activity.service';
+import type { Activity } from '../activities/activity.model';
+import { createCourseCopy, learnFromLaunch, listCourseActivities, placeActivity, resolveActivity } from '../activities/activity.service';
 import { ACTIVITY_KINDS, findKind } from '../activities/registry';
 import { releaseGradesWaitingForLineItem } from '../grading/activity-grade';
 import { wrap } from '../platform/async-handler';
@@ -26,7 +27,12 @@ import type { FieldbookRole } from './roles';
 const EVERYONE: FieldbookRole[] = ['candidate', 'faculty', 'mentor', 'coordinator', 'designer'];
 const PLACERS: FieldbookRole[] = ['faculty', 'designer', 'coordinator'];
 
+/** The picker's one-time form token (what makes "Add to course" idempotent). */
+const FORM_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+const STALE_FORM = 'This form is missing its one-time token (it may come from an older page), so nothing was added. Check the fields and choose “Add to course” again.';
+
 const deepLinkSchema = z.object({
+  formToken: z.string({ required_error: STALE_FORM, invalid_type_error: STALE_FORM }).regex(FORM_TOKEN, STALE_FORM),
   activityType: z.string({ required_error: 'Choose an activity type.' }).refine((t) => Boolean(findKind(t)), 'Choose an activity type.'),
   title: z.string({ required_error: 'Give the activity a title.' }).trim().min(1, 'Give the activity a title.').max(200, 'Keep the title under 200 characters.'),
   pointsPossible: formNumber({ required: 'Enter the points possible (0 for an ungraded activity).', invalid: 'Points must be a number.' }).pipe(
@@ -39,6 +45,8 @@ function pickerModel(ltik: string, values: Record<string, unknown>, errors: Fiel
   return {
     title: 'Add a Fieldbook activity',
     ltik,
+    // A form re-rendered with errors keeps its token: nothing was placed under it yet.
+    formToken: FORM_TOKEN.test(typedText(values.formToken)) ? typedText(values.formToken) : randomBytes(16).toString('base64url'),
     values: { title: typedText(values.title), pointsPossible: typedText(values.pointsPossible) },
     errors,
     kinds: ACTIVITY_KINDS.map((k) => ({
@@ -50,6 +58,21 @@ function pickerModel(ltik: string, values: Record<string, unknown>, errors: Fiel
       settings: k.settings.present(values),
     })),
   };
+}
+
+/** The deep-linking content item for an activity: always what is stored, also for a form sent again. */
+function contentItem(activity: Activity, publicUrl: string): DeepLinkingContentItem {
+  const id = String(activity._id);
+  const item: DeepLinkingContentItem = {
+    type: 'ltiResourceLink',
+    title: activity.title,
+    text: findKind(activity.type)?.label ?? activity.type,
+    url: `${publicUrl}/lti/launch`,
+    custom: { activity_id: id, activity_type: activity.type },
+  };
+  // Moodle gives deep-linked content a gradebook column only when the item carries a lineItem.
+  if (activity.isGraded) item.lineItem = { scoreMaximum: activity.pointsPossible, label: activity.title, resourceId: id, tag: activity.type };
+  return item;
 }
 
 /** A course launch without an activity: the course's activities, with what awaits the caller in each. */
@@ -186,34 +209,12 @@ export function createLaunchRouter(deps: KindDeps): Router {
         res.status(400).render('lti/deep-link', pickerModel(ltikOf(req, res), body, errors));
         return;
       }
-      const { title, pointsPossible } = parsed.value;
-      const chosen = kind!;
-      const isGraded = pointsPossible > 0;
-      const activity = await ActivityModel.create({
-        iss: caller.iss,
-        clientId: caller.clientId,
-        deploymentId: caller.deploymentId,
-        contextId: caller.contextId,
-        contextTitle: caller.contextTitle,
-        type: chosen.type,
-        title,
-        pointsPossible,
-        isGraded,
-        createdBy: caller.sub,
-        settings: kindSettings?.ok ? kindSettings.value : null,
-      });
-      const item: DeepLinkingContentItem = {
-        type: 'ltiResourceLink',
-        title,
-        text: chosen.label,
-        url: `${config.publicUrl}/lti/launch`,
-        custom: { activity_id: String(activity._id), activity_type: chosen.type },
-      };
-      // Moodle gives deep-linked content a gradebook column only when the item carries a lineItem.
-      if (isGraded) item.lineItem = { scoreMaximum: pointsPossible, label: title, resourceId: String(activity._id), tag: chosen.type };
-      const jwt = await lti.DeepLinking.createDeepLinkingMessage(token, [item], { message: `Added ${title}` });
-      logger.info({ activity: String(activity._id), type: chosen.type }, 'activity placed by deep linking');
-      res.render('lti/deep-link-return', { title: 'Returning to your course', returnUrl: settings.deep_link_return_url, jwt, activityTitle: title, scripts: ['/static/js/autosubmit.js'] });
+      const { title, pointsPossible, formToken } = parsed.value;
+      const placement = { type: kind!.type, title, pointsPossible, settings: kindSettings?.ok ? kindSettings.value : null };
+      const { activity, isRepeat } = await placeActivity(caller, formToken, placement);
+      const jwt = await lti.DeepLinking.createDeepLinkingMessage(token, [contentItem(activity, config.publicUrl)], { message: `Added ${activity.title}` });
+      logger.info({ activity: String(activity._id), type: activity.type }, isRepeat ? 'picker form sent again: its activity answered, none added' : 'activity placed by deep linking');
+      res.render('lti/deep-link-return', { title: 'Returning to your course', returnUrl: settings.deep_link_return_url, jwt, activityTitle: activity.title, scripts: ['/static/js/autosubmit.js'] });
     }),
   );
 

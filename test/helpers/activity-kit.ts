@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createSandboxPlacement, listSandboxPlacements, type SandboxPlacementView } from '../../src/sandbox';
-import { deepLinkAs, parseForm, returnDeepLink } from './sandbox-launch';
+import { deepLinkAs, returnDeepLink, submitPicker } from './sandbox-launch';
 import { testServer } from './test-server';
 
 export interface PlaceActivityInput {
@@ -25,11 +25,7 @@ export async function placeActivity(input: PlaceActivityInput): Promise<SandboxP
   const placementId = input.addActivityPlacementId ?? (await createSandboxPlacement(input.courseId, { kind: 'deep_linking', title: 'Add a Fieldbook activity' })).id;
   const picker = await deepLinkAs(baseUrl, { personId: input.facultyId, placementId });
   expect(picker.status, picker.text).to.equal(200);
-  const ltik = parseForm(picker.text, 'ltik').fields.ltik;
-  const submitted = await picker.agent
-    .post('/lti/deep-link/submit')
-    .type('form')
-    .send({ ltik, activityType: 'practicum-log', title: input.title, pointsPossible: String(input.points), ...input.settings });
+  const submitted = await submitPicker(picker.agent, picker.text, { activityType: 'practicum-log', title: input.title, pointsPossible: String(input.points), ...input.settings });
   expect(submitted.status, submitted.text).to.equal(200);
   const confirmation = await returnDeepLink(baseUrl, picker.agent, submitted.text);
   expect(confirmation.status, confirmation.text).to.equal(200);

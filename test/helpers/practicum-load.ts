@@ -44,7 +44,8 @@ export async function buildLoadClass(origin: string, candidates: number, setting
   const browser = new SandboxBrowser(origin);
   const picker = await browser.launch(deepLink.id, faculty.id);
   const title = `Deadline hours ${suffix}`;
-  const submitted = await browser.postForm('/lti/deep-link/submit', { ltik: picker.ltik, activityType: 'practicum-log', title, pointsPossible: '10', ...settings });
+  const formToken = findForm(picker.text, 'formToken')?.fields.formToken ?? '';
+  const submitted = await browser.postForm('/lti/deep-link/submit', { ltik: picker.ltik, formToken, activityType: 'practicum-log', title, pointsPossible: '10', ...settings });
   const response = findForm(submitted.text, 'JWT');
   if (submitted.status !== 200 || !response) throw new Error(`deep-link submit answered ${submitted.status}: ${submitted.text.slice(0, 300)}`);
   const back = await browser.postForm(response.action, response.fields);

@@ -138,6 +138,15 @@ export async function deepLinkAs(baseUrl: string, options: LaunchOptions): Promi
 }
 
 /**
+ * Posts the tool's picker ("Add to course") as a browser would: the hidden fields as the page
+ * rendered them (the ltik and the one-time formToken), with the choices in `fields`.
+ */
+export async function submitPicker(agent: Agent, pickerHtml: string, fields: Record<string, string | string[]>) {
+  const { ltik, formToken } = parseForm(pickerHtml, 'formToken').fields;
+  return agent.post('/lti/deep-link/submit').type('form').send({ ltik, formToken, ...fields });
+}
+
+/**
  * Posts the tool's deep-linking response form (a page with a form holding a JWT field) back to the
  * Sandbox, as the browser's auto-submit would. Returns the Sandbox's confirmation page response.
  */

@@ -6,7 +6,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { registerPlatform } from '../../src/lti/platform-registry';
 import { addSandboxPerson, createSandboxCourse, createSandboxPlacement, sandboxIdentity } from '../../src/sandbox';
-import { deepLinkAs, parseForm } from '../helpers/sandbox-launch';
+import { deepLinkAs, parseForm, submitPicker } from '../helpers/sandbox-launch';
 import { testServer } from '../helpers/test-server';
 import { DL, expectAccepted, LTI, login, newKey, random, signFor, uniqueSub, validClaims, type TestPlatform } from './forge';
 
@@ -46,8 +46,7 @@ describe('LTI security: what the tool sends', () => {
 
       const picker = await deepLinkAs(baseUrl, { personId: faculty.id, placementId: placement.id });
       expect(picker.status, picker.text).to.equal(200);
-      const ltik = parseForm(picker.text, 'ltik').fields.ltik;
-      const submitted = await picker.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title: `Signed ${suffix}`, pointsPossible: '25' });
+      const submitted = await submitPicker(picker.agent, picker.text, { activityType: 'practicum-log', title: `Signed ${suffix}`, pointsPossible: '25' });
       expect(submitted.status, submitted.text).to.equal(200);
       const form = parseForm(submitted.text, 'JWT');
       expect(form.action).to.equal(picker.deepLinkingSettings.deep_link_return_url);

@@ -14,7 +14,7 @@ import {
   type SandboxPersonView,
   type SandboxPlacementView,
 } from '../../src/sandbox';
-import { decodeHtml, deepLinkAs, launchAs, parseForm } from '../helpers/sandbox-launch';
+import { decodeHtml, deepLinkAs, launchAs, submitPicker } from '../helpers/sandbox-launch';
 import { placeActivity as placeCourseActivity } from '../helpers/activity-kit';
 import { testServer } from '../helpers/test-server';
 
@@ -97,8 +97,7 @@ describe('first launch, deep linking and a grade', () => {
 
   it('keeps what faculty typed when the activity form is invalid', async () => {
     const picker = await deepLinkAs(testServer().baseUrl, { personId: course.faculty.id, placementId: course.addActivity.id });
-    const ltik = parseForm(picker.text, 'ltik').fields.ltik;
-    const res = await picker.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title: 'Kept title', pointsPossible: '-5' });
+    const res = await submitPicker(picker.agent, picker.text, { activityType: 'practicum-log', title: 'Kept title', pointsPossible: '-5' });
     expect(res.status).to.equal(400);
     expect(res.text).to.include('value="Kept title"');
     expect(res.text).to.include('Points cannot be negative.');

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { COMPLETE_ENTRY } from '../practicum/practicum-kit';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
-import { deepLinkAs, launchAs, parseForm, returnDeepLink, type Agent } from '../helpers/sandbox-launch';
+import { deepLinkAs, launchAs, returnDeepLink, submitPicker, type Agent } from '../helpers/sandbox-launch';
 
 type LogLine = { msg?: string; pid?: number; uri?: string; [k: string]: unknown };
 
@@ -97,10 +97,7 @@ describe('embedded database supervision: FerretDB killed under load', function (
     const addActivity = (await db.collection('sandbox_placements').findOne({ key: 'seed:placement:add-activity' }))!;
     const title = `Supervised ${Math.random().toString(36).slice(2, 8)}`;
     const picker = await deepLinkAs(base, { personId: String(carla._id), placementId: String(addActivity._id) });
-    const submitted = await picker.agent
-      .post('/lti/deep-link/submit')
-      .type('form')
-      .send({ ltik: parseForm(picker.text, 'ltik').fields.ltik, activityType: 'practicum-log', title, pointsPossible: '20', gradingMode: 'faculty-score' });
+    const submitted = await submitPicker(picker.agent, picker.text, { activityType: 'practicum-log', title, pointsPossible: '20', gradingMode: 'faculty-score' });
     expect(submitted.status, submitted.text).to.equal(200);
     expect((await returnDeepLink(base, picker.agent, submitted.text)).status).to.equal(200);
     const placement = (await db.collection('sandbox_placements').findOne({ courseId: course!._id, createdByDeepLink: true, title }))!;

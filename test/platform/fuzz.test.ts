@@ -88,7 +88,7 @@ interface Route {
 
 const fixed = (p: string) => () => p;
 const ENTRY_FIELDS = [...Object.keys(COMPLETE_ENTRY), 'entryId', 'version', 'intent', 'formToken', 'siteId', 'mentorEmail', 'aid'];
-const PICKER_FIELDS = ['activityType', 'title', 'pointsPossible', 'rulePackId', 'requiredHours', 'minDistinctSites', 'gradeBands', 'populations', 'frameworkId', 'termStart', 'termEnd', 'gradingMode', 'partialCredit', 'min_observation-feedback'];
+const PICKER_FIELDS = ['formToken', 'activityType', 'title', 'pointsPossible', 'rulePackId', 'requiredHours', 'minDistinctSites', 'gradeBands', 'populations', 'frameworkId', 'termStart', 'termEnd', 'gradingMode', 'partialCredit', 'min_observation-feedback'];
 
 /** Every route under /lti (launch.routes, grading.routes, practicum.routes, dynamic registration, ltijs's own) and /access. */
 const ROUTES: Route[] = [

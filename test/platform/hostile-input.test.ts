@@ -80,10 +80,11 @@ describe('hostile values in fields: a field error (400), never a 500', function 
   it('deep linking (JSON): a title, points and practicum settings holding objects re-render the picker (400); no activity is made', async () => {
     const placementId = (await createSandboxPlacement(course.id, { kind: 'deep_linking', title: 'Add hostile' })).id;
     const picker = await deepLinkAs(testServer().baseUrl, { personId: course.faculty.id, placementId });
-    const ltik = parseHtmlForm(picker.text, 'ltik').fields.ltik;
+    const { ltik, formToken } = parseHtmlForm(picker.text, 'formToken').fields;
     const before = await ActivityModel.countDocuments({ createdBy: course.faculty.sub });
     const res = await postJson(picker.agent, '/lti/deep-link/submit', {
       ltik,
+      formToken,
       activityType: 'practicum-log',
       title: UNCALLABLE,
       pointsPossible: NO_PRIMITIVE,

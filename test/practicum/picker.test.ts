@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ActivityModel } from '../../src/activities/activity.model';
 import { addSandboxPerson, createSandboxCourse, createSandboxPlacement } from '../../src/sandbox';
-import { deepLinkAs, parseForm } from '../helpers/sandbox-launch';
+import { deepLinkAs, submitPicker } from '../helpers/sandbox-launch';
 import { testServer } from '../helpers/test-server';
 
 describe('deep-linking picker: practicum settings', () => {
@@ -11,16 +11,16 @@ describe('deep-linking picker: practicum settings', () => {
     const faculty = await addSandboxPerson(course.id, { name: `Fac ${suffix}`, roles: 'faculty' });
     const placement = await createSandboxPlacement(course.id, { kind: 'deep_linking', title: 'Add a Fieldbook activity' });
     const res = await deepLinkAs(testServer().baseUrl, { personId: faculty.id, placementId: placement.id });
-    return { res, ltik: parseForm(res.text, 'ltik').fields.ltik };
+    return { res, submit: (fields: Record<string, string | string[]>) => submitPicker(res.agent, res.text, fields) };
   }
 
   it('offers the rule packs and stores the typed settings on the activity; the line item is still sent', async () => {
-    const { res, ltik } = await picker();
+    const { res, submit } = await picker();
     expect(res.text).to.include('name="rulePackId"');
     expect(res.text).to.include('Virginia');
     expect(res.text, 'partial credit is shown unless faculty choose otherwise').to.match(/name="partialCredit" id="partial-show" value="show" checked/);
     const title = `Texas practicum ${Math.random().toString(36).slice(2, 6)}`;
-    const submitted = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'texas', requiredHours: '180', termStart: '2026-08-20', termEnd: '2027-05-20', gradingMode: 'completion', partialCredit: 'hide', populations: ['special-education'] });
+    const submitted = await submit({ activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'texas', requiredHours: '180', termStart: '2026-08-20', termEnd: '2027-05-20', gradingMode: 'completion', partialCredit: 'hide', populations: ['special-education'] });
     expect(submitted.status, submitted.text).to.equal(200);
     expect(submitted.text).to.include('name="JWT"');
     const activity = await ActivityModel.findOne({ title }).lean();
@@ -29,9 +29,9 @@ describe('deep-linking picker: practicum settings', () => {
   });
 
   it('a failed form keeps every field typed, including the practicum settings (400), and creates nothing', async () => {
-    const { res, ltik } = await picker();
+    const { submit } = await picker();
     const title = `Kept practicum ${Math.random().toString(36).slice(2, 6)}`;
-    const failed = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'virginia', requiredHours: 'many', 'min_observation-feedback': '12', termStart: '2027-01-01', gradeBands: ['middle', 'high'], partialCredit: 'hide' });
+    const failed = await submit({ activityType: 'practicum-log', title, pointsPossible: '20', rulePackId: 'virginia', requiredHours: 'many', 'min_observation-feedback': '12', termStart: '2027-01-01', gradeBands: ['middle', 'high'], partialCredit: 'hide' });
     expect(failed.status).to.equal(400);
     expect(failed.text).to.include('Required hours must be a number.');
     expect(failed.text).to.include(`value="${title}"`);
@@ -45,11 +45,11 @@ describe('deep-linking picker: practicum settings', () => {
   });
 
   it('offers only the kinds that are built, and refuses a kind that is not (400, nothing created)', async () => {
-    const { res, ltik } = await picker();
+    const { res, submit } = await picker();
     expect(res.text).to.include('value="practicum-log"');
     for (const unbuilt of ['mentorship-check-ins', 'leadership-portfolio', 'peer-network']) expect(res.text).not.to.include(`value="${unbuilt}"`);
     const title = `Portfolio ${Math.random().toString(36).slice(2, 6)}`;
-    const submitted = await res.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'leadership-portfolio', title, pointsPossible: '10' });
+    const submitted = await submit({ activityType: 'leadership-portfolio', title, pointsPossible: '10' });
     expect(submitted.status).to.equal(400);
     expect(submitted.text).to.include('Choose an activity type.');
     expect(submitted.text).to.include(`value="${title}"`);

@@ -5,7 +5,7 @@ import { calendarDate, isCalendarDate, parseForm, yearsFromToday } from '../../s
 import { PracticumEntryModel } from '../../src/practicum/practicum-entry.model';
 import { missingForSubmit } from '../../src/practicum/practicum.schemas';
 import { placeActivity } from '../helpers/activity-kit';
-import { decodeHtml, deepLinkAs, parseForm as parseHtmlForm } from '../helpers/sandbox-launch';
+import { decodeHtml, deepLinkAs, submitPicker } from '../helpers/sandbox-launch';
 import { testServer } from '../helpers/test-server';
 import { buildPracticumCourse, COMPLETE_ENTRY, open, post, type PracticumCourse, type Session } from './practicum-kit';
 import { z } from 'zod';
@@ -59,10 +59,9 @@ describe('practicum dates: real calendar days in a sane range; entries inside th
   it('term dates in the picker must be real days in range (400 with the picker kept)', async () => {
     const placementId = (await createSandboxPlacement(course.id, { kind: 'deep_linking', title: 'Add dated' })).id;
     const picker = await deepLinkAs(testServer().baseUrl, { personId: course.faculty.id, placementId });
-    const ltik = parseHtmlForm(picker.text, 'ltik').fields.ltik;
     const before = await ActivityModel.countDocuments({ createdBy: course.faculty.sub });
     for (const [termStart, termEnd] of [['2026-02-30', '2026-05-31'], ['0000-01-01', '2026-05-31'], ['2026-09-01', dayAfter(isoIn(2))]]) {
-      const res = await picker.agent.post('/lti/deep-link/submit').type('form').send({ ltik, activityType: 'practicum-log', title: 'Dated', pointsPossible: '10', termStart, termEnd });
+      const res = await submitPicker(picker.agent, picker.text, { activityType: 'practicum-log', title: 'Dated', pointsPossible: '10', termStart, termEnd });
       expect(res.status, `${termStart}..${termEnd}`).to.equal(400);
       expect(decodeHtml(res.text)).to.match(/real date|The date must be between January 1, 1990 and/);
     }
