@@ -43,6 +43,21 @@ export interface AwaitingSummary {
   label: string;
 }
 
+/**
+ * Where one candidate stands in one activity, for cross-activity views (the course home's
+ * "3 of 12 candidates complete", a candidate's own progress bar). Plain words for people.
+ */
+export interface CandidateProgress {
+  /** A word or two: "Not started", "In progress", "Complete". */
+  label: string;
+  /** 0–100: how much of what the activity asks is done (100 only when complete). */
+  percent: number;
+  /** Everything the activity asks is done. */
+  isComplete: boolean;
+  /** The detail in one sentence, e.g. "42 of 120 hours counted; 3 of 5 requirements met." */
+  summary: string;
+}
+
 export interface ActivityKind {
   /** Stored in Activity.type and sent as the placement's custom activity_type. */
   type: string;
@@ -78,4 +93,10 @@ export interface ActivityKind {
   upgrade?(): Promise<number>;
   /** What awaits this caller in the activity (null: nothing to show for their role). */
   awaiting?(request: Omit<ActivityRequest, 'token' | 'ltik'>): Promise<AwaitingSummary | null>;
+  /**
+   * Where each of these candidates stands in the activity (the course home's per-activity line and
+   * a candidate's own bar). The caller's right to see them is decided by the view that asks; every
+   * candidate asked for is in the answer (one who has done nothing: "Not started", 0).
+   */
+  progress?(activity: Activity, candidateSubs: readonly string[]): Promise<Map<string, CandidateProgress>>;
 }

@@ -2,6 +2,7 @@
 import type { ActivityKind, ShellSection } from '../activities/activity-kind';
 import { parseForm } from '../platform/validate';
 import { PracticumEntryModel } from './practicum-entry.model';
+import { practicumProgress } from './candidate-progress';
 import { createMentorAccessRouter } from './practicum-mentor.routes';
 import { upgradePracticumMentors } from './practicum-mentors.service';
 import { reconcileProgress, upgradeProgressDocuments } from './progress-store';
@@ -95,4 +96,5 @@ export const practicumKind: ActivityKind = {
     }
     return null;
   },
+  progress: (activity, candidateSubs) => practicumProgress(activity, candidateSubs),
 };
