@@ -3,7 +3,8 @@
  * layer. The LTI routes know kinds only through this interface and the registry (registry.ts):
  * adding a kind is a feature folder exporting one ActivityKind plus one line in the registry.
  */
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
+import type { ExternalSession } from '../access';
 import type { Caller } from '../lti/caller';
 import type { LtiIdToken } from '../lti/ltijs';
 import type { AppConfig } from '../platform/config';
@@ -58,6 +59,47 @@ export interface CandidateProgress {
   summary: string;
 }
 
+/**
+ * Whom an emailed (external) mentor covers now: per course, the candidates whose CURRENT course
+ * mentor has the session's email on the session's platform (src/courses/course-mentors.service.ts,
+ * mentoredBy). Read again on every request, never taken from the request.
+ */
+export interface ExternalReach {
+  session: ExternalSession;
+  courses: { iss: string; clientId: string; contextId: string | null; title: string; candidates: { sub: string; name: string }[] }[];
+}
+
+/** A kind's part of the emailed mentor's home page (/access/home), rendered in registry order. */
+export interface ExternalHomePart {
+  /** What awaits the mentor in this part (named in a summary line when several kinds have parts). */
+  awaiting: AwaitingSummary;
+  /** The part's sections of the page, in order; each id is an element the partial renders (unique across kinds). */
+  sections: ShellSection[];
+  /** What the part covers, for the page header ("Internship hours for …", courses, activities). */
+  covers: { candidateNames: string[]; courseTitles: string[]; activityTitles: string[] };
+  partial: string;
+  model: Record<string, unknown>;
+}
+
+/** The page a kind's external action answers with: the shared mentor home, the acting part keeping what was typed. */
+export interface ExternalHomeRender {
+  reach: ExternalReach;
+  flash?: { tone: 'success' | 'danger' | 'warning'; text: string } | null;
+  /** Items of a batch that could not be done, in plain words. */
+  failures?: string[];
+  /** The acting kind's own state for its part (typed comment, ticked rows, field errors). */
+  kept?: { type: string; state: unknown };
+}
+
+/** Built from every registered kind (src/activities/external-home.ts) and handed to the kinds' external routes. */
+export interface ExternalHome {
+  render(res: Response, page: ExternalHomeRender, status?: number): Promise<void>;
+}
+
+export interface ExternalKindDeps extends KindDeps {
+  home: ExternalHome;
+}
+
 export interface ActivityKind {
   /** Stored in Activity.type and sent as the placement's custom activity_type. */
   type: string;
@@ -85,8 +127,11 @@ export interface ActivityKind {
   sections?(request: Pick<ActivityRequest, 'caller' | 'activity'>): ShellSection[];
   /** Routes under /lti (every request carries an LTI session; use activityRoute). */
   routes?(deps: KindDeps): Router;
-  /** Routes under /access for people acting from an emailed link (no LMS account). */
-  externalRoutes?(deps: KindDeps): Router;
+  /**
+   * Routes under /access for people acting from an emailed link (no LMS account). The shared home
+   * page (GET /access/home) is not theirs: they answer actions with `deps.home.render`.
+   */
+  externalRoutes?(deps: ExternalKindDeps): Router;
   /** Jobs for the shared scheduler (src/jobs/scheduler.ts): reconciliation, reminders, digests. */
   jobs?(): Job[];
   /** Brings records written by earlier versions up to date; idempotent, run at start. Returns how many changed. */
@@ -99,4 +144,10 @@ export interface ActivityKind {
    * candidate asked for is in the answer (one who has done nothing: "Not started", 0).
    */
   progress?(activity: Activity, candidateSubs: readonly string[]): Promise<Map<string, CandidateProgress>>;
+  /**
+   * The kind's part of the emailed mentor's home page: what awaits them in the kind's activities of
+   * their reach (null: nothing of this kind there). `kept` is the state the kind's own action passed
+   * to `home.render` (undefined on a plain visit).
+   */
+  externalAwaiting?(reach: ExternalReach, kept?: unknown): Promise<ExternalHomePart | null>;
 }

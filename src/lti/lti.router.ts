@@ -5,6 +5,7 @@
  */
 import { Router } from 'express';
 import type { KindDeps } from '../activities/activity-kind';
+import { createExternalHome } from '../activities/external-home';
 import { ACTIVITY_KINDS } from '../activities/registry';
 import { createGradingRouter } from '../grading/grading.routes';
 import { createLaunchRouter } from './launch.routes';
@@ -17,7 +18,11 @@ export function createLtiRouter(deps: KindDeps): Router {
   return router;
 }
 
-/** The kinds' screens for people acting from an emailed link, mounted in the /access router. */
+/**
+ * The screens for people acting from an emailed link, mounted in the /access router: the home page
+ * built from every kind's part, then each kind's own routes (which answer with that home page).
+ */
 export function externalActivityRouters(deps: KindDeps): Router[] {
-  return ACTIVITY_KINDS.flatMap((kind) => (kind.externalRoutes ? [kind.externalRoutes(deps)] : []));
+  const { router, home } = createExternalHome(ACTIVITY_KINDS);
+  return [router, ...ACTIVITY_KINDS.flatMap((kind) => (kind.externalRoutes ? [kind.externalRoutes({ ...deps, home })] : []))];
 }

@@ -3,6 +3,7 @@ import type { ActivityKind, ShellSection } from '../activities/activity-kind';
 import { parseForm } from '../platform/validate';
 import { PracticumEntryModel } from './practicum-entry.model';
 import { practicumProgress } from './candidate-progress';
+import { practicumExternalPart, type MentorPageState } from './practicum-mentor.page';
 import { createMentorAccessRouter } from './practicum-mentor.routes';
 import { upgradePracticumMentors } from './practicum-mentors.service';
 import { reconcileProgress, upgradeProgressDocuments } from './progress-store';
@@ -97,4 +98,5 @@ export const practicumKind: ActivityKind = {
     return null;
   },
   progress: (activity, candidateSubs) => practicumProgress(activity, candidateSubs),
+  externalAwaiting: (reach, kept) => practicumExternalPart(reach, kept as MentorPageState | undefined),
 };
