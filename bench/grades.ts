@@ -264,7 +264,7 @@ async function formRun(ctx: BenchContext, options: { scores: number; concurrency
   const submitted = await picker.agent
     .post('/lti/deep-link/submit')
     .type('form')
-    .send({ ltik: parseForm(picker.text, 'ltik').fields.ltik, activityType: 'practicum-log', title: 'Bench grade', pointsPossible: '100', gradingMode: 'faculty-score' });
+    .send({ ltik: parseForm(picker.text, 'ltik').fields.ltik, formToken: parseForm(picker.text, 'formToken').fields.formToken, activityType: 'practicum-log', title: 'Bench grade', pointsPossible: '100', gradingMode: 'faculty-score' });
   if (submitted.status !== 200) throw new Error(`deep-link submit answered ${submitted.status}: ${submitted.text.slice(0, 300)}`);
   const confirmation = await returnDeepLink(baseUrl, picker.agent, submitted.text);
   if (confirmation.status !== 200) throw new Error(`Sandbox deep-link return answered ${confirmation.status}`);

@@ -3,6 +3,7 @@ import type { Activity } from '../activities/activity.model';
 import type { Caller } from '../lti/caller';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumAuditModel } from './practicum-audit.model';
+import { findRaw, objectIdOf } from '../platform/database/direct';
 import { PracticumEntryModel, type PracticumEntry } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { effectiveRules, frameworkTitle, readSettings, termOf } from './practicum-settings';
@@ -135,7 +136,10 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
 }
 
 type EntryDoc = Awaited<ReturnType<typeof loadEntry>>;
-const loadEntry = (id: string) => withTransientRetry(() => PracticumEntryModel.findOne({ _id: id }).lean());
+const loadEntry = (id: string) => {
+  const _id = objectIdOf(id);
+  return _id ? withTransientRetry(() => findRaw<PracticumEntry>(PracticumEntryModel, { _id })) : Promise.resolve(null);
+};
 
 /**
  * The candidate's own entries, newest first (at most 500). Read by _id from the ids their progress

@@ -8,6 +8,7 @@
 import { Types } from 'mongoose';
 import type { Activity } from '../activities/activity.model';
 import { PracticumEntryKeyModel } from './practicum-entry-key.model';
+import { findRaw, insertRaw, insertValidated, objectIdOf } from '../platform/database/direct';
 import { conflict, isDuplicateKeyError, notFound } from '../platform/errors';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumEntryModel, type EntryStatus, type PracticumEntry } from './practicum-entry.model';
@@ -102,7 +103,7 @@ export async function saveEntry(ctx: PracticumContext, form: EntryForm, options:
     if (form.formToken && !(await withTransientRetry(() => claimFormToken(ctx, caller.sub, form.formToken!, _id)))) {
       // The same form arrived again: the entry its first post reserved is edited if it exists (a
       // submitted one is left as it is)...
-      const reserved = await withTransientRetry(() => PracticumEntryKeyModel.findOne({ _id: formTokenKey(ctx, caller.sub, form.formToken!) }).lean());
+      const reserved = await withTransientRetry(() => findRaw<{ entryId: string }>(PracticumEntryKeyModel, { _id: formTokenKey(ctx, caller.sub, form.formToken!) }));
       const earlier = reserved && (await withTransientRetry(() => PracticumEntryModel.findOne({ _id: reserved.entryId, activityId: ctx.activity._id, candidateSub: caller.sub }).lean()));
       if (earlier && !options.draftsOnly && earlier.status !== 'draft' && earlier.status !== 'returned') return { entry: earlier, isReplayOfFinal: true };
       if (earlier) return saveEntry(ctx, { ...form, entryId: String(earlier._id), version: form.version ?? earlier.version }, { draftsOnly: options.draftsOnly });
@@ -116,14 +117,15 @@ export async function saveEntry(ctx: PracticumContext, form: EntryForm, options:
     const submitted = options.submit
       ? { status: 'submitted' as const, version: 2, submittedAt: now, lastTransition: { from: 'draft', to: 'submitted', actor: actorRecord(ctx), comment: '', at: now } }
       : { status: 'draft' as const };
-    const created = await insertOnce(() => PracticumEntryModel.create({ _id, ...key, ...fields, ...submitted }), _id);
+    const created = await insertOnce(() => insertValidated<PracticumEntry>(PracticumEntryModel, { _id, ...key, ...fields, ...submitted }), _id);
     if (options.submit) await writeAudit({ entryId: created._id, activityId: ctx.activity._id, candidateSub: caller.sub, version: created.version, ...submitted.lastTransition! });
     return settle(created);
   }
 
   const entryId = form.entryId;
   const own = async () => {
-    const entry = await withTransientRetry(() => PracticumEntryModel.findOne({ _id: entryId }).lean());
+    const _id = objectIdOf(entryId);
+    const entry = _id && (await withTransientRetry(() => findRaw<PracticumEntry>(PracticumEntryModel, { _id })));
     // Read by _id alone (a filter naming the candidate too scans every entry on the embedded
     // database, on every autosave), then checked to be this candidate's entry in this activity.
     if (!entry || String(entry.activityId) !== String(ctx.activity._id) || entry.candidateSub !== caller.sub) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours.');
@@ -162,13 +164,13 @@ type EditTransition = { from: EntryStatus; to: 'draft'; actor: ReturnType<typeof
  * An insert with a known _id, repeated after a transient error. The inserted document is the entry
  * (no read back); a duplicate means an earlier attempt landed, and the stored one is read.
  */
-async function insertOnce(insert: () => Promise<{ toObject(): unknown }>, _id: Types.ObjectId): Promise<PracticumEntry> {
+async function insertOnce(insert: () => Promise<PracticumEntry>, _id: Types.ObjectId): Promise<PracticumEntry> {
   try {
-    return (await withTransientRetry(insert)).toObject() as PracticumEntry;
+    return await withTransientRetry(insert);
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
   }
-  const created = await withTransientRetry(() => PracticumEntryModel.findOne({ _id }).lean());
+  const created = await withTransientRetry(() => findRaw<PracticumEntry>(PracticumEntryModel, { _id }));
   if (!created) throw conflict('practicum_entry_changed', 'The entry could not be saved; please try again.');
   return created;
 }
@@ -178,7 +180,7 @@ const formTokenKey = (ctx: PracticumContext, candidateSub: string, token: string
 /** Reserves a form token for the entry about to be created; false when another request has it. */
 async function claimFormToken(ctx: PracticumContext, candidateSub: string, token: string, entryId: Types.ObjectId): Promise<boolean> {
   try {
-    await PracticumEntryKeyModel.create({ _id: formTokenKey(ctx, candidateSub, token), entryId: String(entryId), createdAt: new Date() });
+    await insertRaw(PracticumEntryKeyModel, { _id: formTokenKey(ctx, candidateSub, token), entryId: String(entryId), createdAt: new Date() });
     return true;
   } catch (err) {
     if (isDuplicateKeyError(err)) return false;

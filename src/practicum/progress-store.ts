@@ -13,6 +13,7 @@
  * version its item does not show.
  */
 import { Types } from 'mongoose';
+import { deleteRaw, findRaw, insertRaw, insertValidated, objectIdOf, replaceRaw } from '../platform/database/direct';
 import { isDuplicateKeyError } from '../platform/errors';
 import { isDatabaseConnectionError, retryInBackground, withTransientRetry } from '../platform/transient';
 import { PracticumAuditModel } from './practicum-audit.model';
@@ -125,16 +126,16 @@ async function withDatabaseLock<T>(_id: string, started: number, work: () => Pro
   const owner = new Types.ObjectId().toHexString();
   for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
     try {
-      await withTransientRetry(() => PracticumLockModel.create({ _id, owner, createdAt: new Date() }));
+      await withTransientRetry(() => insertRaw(PracticumLockModel, { _id, owner, createdAt: new Date() }));
       break;
     } catch (err) {
       // The insert may have landed before the connection was lost: make sure it does not hold the candidate for a lease.
-      if (isDatabaseConnectionError(err)) retryInBackground(() => PracticumLockModel.deleteOne({ _id, owner }));
+      if (isDatabaseConnectionError(err)) retryInBackground(() => deleteRaw(PracticumLockModel, { _id, owner }));
       if (!isDuplicateKeyError(err)) throw err;
     }
-    const held = await withTransientRetry(() => PracticumLockModel.findOne({ _id }).lean());
+    const held = await withTransientRetry(() => findRaw<{ owner: string; createdAt: Date }>(PracticumLockModel, { _id }));
     if (held && Date.now() - held.createdAt.getTime() > LOCK_LEASE_MS) {
-      await withTransientRetry(() => PracticumLockModel.deleteOne({ _id, owner: held.owner }));
+      await withTransientRetry(() => deleteRaw(PracticumLockModel, { _id, owner: held.owner }));
       continue;
     }
     if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`practicum progress lock ${_id} not acquired in ${LOCK_WAIT_MS} ms`);
@@ -147,7 +148,7 @@ async function withDatabaseLock<T>(_id: string, started: number, work: () => Pro
     // whole lease (90 s): it is retried in the background until the database is back.
     // With the owner: a holder that comes late (a slow hold, a release retried after an outage) never
     // deletes a lock another writer took over. (`{ _id, owner }` is read by the _id index.)
-    const release = () => PracticumLockModel.deleteOne({ _id, owner });
+    const release = () => deleteRaw(PracticumLockModel, { _id, owner });
     await withTransientRetry(release).catch(() => retryInBackground(release));
   }
 }
@@ -183,7 +184,8 @@ export interface SettleOptions {
  */
 async function currentEntry(id: unknown, written: PracticumEntry | undefined, item: ProgressItem | undefined): Promise<PracticumEntry | null> {
   if (written && (!item || item.version <= written.version)) return written;
-  return withTransientRetry(() => PracticumEntryModel.findOne({ _id: id }).lean()) as Promise<PracticumEntry | null>;
+  const _id = objectIdOf(id);
+  return _id ? withTransientRetry(() => findRaw<PracticumEntry>(PracticumEntryModel, { _id })) : Promise.resolve(null);
 }
 
 /**
@@ -193,7 +195,7 @@ async function currentEntry(id: unknown, written: PracticumEntry | undefined, it
  */
 export async function settleItems(ref: CandidateRef, entryIds: unknown[], options: SettleOptions = {}): Promise<{ items: Record<string, ProgressItem>; previous: ProgressDoc | null }> {
   const _id = progressId(ref.activityId, ref.candidateSub);
-  let doc = (await withTransientRetry(() => PracticumProgressModel.findOne({ _id }).lean())) as ProgressDoc | null;
+  let doc = await withTransientRetry(() => findRaw<ProgressDoc>(PracticumProgressModel, { _id }));
   let items: Record<string, ProgressItem>;
   if (options.rebuild) {
     // A repair, or a document of an earlier version (upgradeProgressDocuments): from every entry.
@@ -233,13 +235,13 @@ export async function settleItems(ref: CandidateRef, entryIds: unknown[], option
     recomputedAt: options.rebuild ? now : (kept?.recomputedAt ?? null),
     createdAt: kept?.createdAt ?? now,
   };
-  await withTransientRetry(() => PracticumProgressModel.replaceOne({ _id }, replacement, { upsert: true }));
+  await withTransientRetry(() => replaceRaw(PracticumProgressModel, { _id }, replacement, { upsert: true }));
   return { items, previous: doc };
 }
 
 export async function writeAudit(record: { entryId: Types.ObjectId; activityId: Types.ObjectId; candidateSub: string; version: number; from: string; to: string; actor: Record<string, unknown>; comment: string; at: Date }): Promise<void> {
   try {
-    await withTransientRetry(() => PracticumAuditModel.create(record));
+    await withTransientRetry(() => insertValidated(PracticumAuditModel, record));
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
   }

@@ -3,7 +3,10 @@ import { createHmac } from 'node:crypto';
 import { installLtikKeyObject } from '../../src/lti/keys/ltik-key';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const jwt = require('jsonwebtoken') as typeof import('jsonwebtoken');
+const jwt = require('jsonwebtoken') as {
+  sign: (payload: object, key: string, options?: object) => string;
+  verify: (token: string, key: string) => Record<string, unknown>;
+};
 
 const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
