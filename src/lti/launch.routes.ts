@@ -8,7 +8,8 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { KindDeps } from '../activities/activity-kind';
 import type { Activity } from '../activities/activity.model';
-import { createCourseCopy, learnFromLaunch, listCourseActivities, placeActivity, resolveActivity } from '../activities/activity.service';
+import { createCourseCopy, learnFromLaunch, placeActivity, resolveActivity } from '../activities/activity.service';
+import { presentCourseHome } from '../activities/course-home';
 import { ACTIVITY_KINDS, findKind } from '../activities/registry';
 import { releaseGradesWaitingForLineItem } from '../grading/activity-grade';
 import { wrap } from '../platform/async-handler';
@@ -77,14 +78,7 @@ function contentItem(activity: Activity, publicUrl: string): DeepLinkingContentI
 
 /** A course launch without an activity: the course's activities, with what awaits the caller in each. */
 async function renderCourseHome(res: Response, caller: Caller, ltik: string) {
-  const activities = await listCourseActivities(caller);
-  const items = await Promise.all(
-    activities.map(async (activity) => {
-      const kind = findKind(activity.type);
-      const awaiting = kind?.awaiting ? await kind.awaiting({ caller, activity }) : null;
-      return { id: String(activity._id), title: activity.title, kindLabel: kind?.label ?? activity.type, awaiting, isKnownKind: Boolean(kind) };
-    }),
-  );
+  const items = await presentCourseHome(caller);
   res.render('lti/launch', {
     ...presentLaunch(caller, null),
     shell: presentShell({ caller, activity: null }),

@@ -43,6 +43,13 @@ describe('course home: what awaits each person in an activity', () => {
 
     const second = await post(writer, '/lti/practicum/entries', { ...COMPLETE_ENTRY, date: '2026-10-06', intent: 'submit' });
     expect(second.status, second.text).to.equal(200);
-    expect(awaitingLine((await open(faculty, nav)).text, activityId)).to.equal('2 entries awaiting your approval');
+    const facultyHome = decodeHtml((await open(faculty, nav)).text);
+    expect(awaitingLine(facultyHome, activityId)).to.equal('2 entries awaiting your approval');
+    // Where the course stands, from the kind's progress hook: the roster's one candidate, not complete yet.
+    expect(facultyHome).to.match(/data-testid="group-progress">[^<]*0 of 1 candidates? complete/);
+    const ownHome = decodeHtml((await open(candidate, nav)).text);
+    expect(ownHome).to.include('data-testid="own-progress"');
+    expect(ownHome).to.match(/role="progressbar"/);
+    expect(ownHome).not.to.include('data-testid="group-progress"');
   });
 });
