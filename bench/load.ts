@@ -27,6 +27,7 @@ import { createLogger } from '../src/platform/logger';
 import { autosaveFrom, buildLoadClass, entryForm, inBatches, problemsOf, submitFrom, type OpenForm } from '../test/helpers/practicum-load';
 import { SandboxBrowser, type Answer } from '../test/helpers/sandbox-browser';
 import { childEnv, cleanup, freePort, installCleanupHandlers, makeTempDir, ROOT, startChild, waitForHttp, type Child } from './lib/procs';
+import { cpuByProcess } from './lib/cpu';
 import { ms, summarize, type LatencySummary } from './lib/stats';
 
 export interface LoadOptions {
@@ -55,6 +56,8 @@ export interface LevelResult {
 export interface BurstResult extends LevelResult {
   submits: LatencySummary;
   autosaves: LatencySummary;
+  /** CPU ms spent during the burst: Fieldbook's process, the embedded database, this script (the browsers). */
+  cpuMs: { fieldbook: number; database: number; client: number };
 }
 
 export interface LoadResult {
@@ -146,7 +149,13 @@ export async function runLoadBench(options: LoadOptions): Promise<LoadResult> {
 
     const bursts: BurstResult[] = [];
     const asked = sessions.map(() => ({ submitted: [] as { i: number; k: number }[], unanswered: [] as { i: number; k: number }[], autosaved: [] as number[], unansweredAutosaves: [] as number[] }));
+    const cpuNow = () => {
+      const mine = cpuByProcess(process.pid);
+      const tool = Object.values(cpuByProcess(child?.proc.pid)).reduce((a, b) => a + b, 0);
+      return { fieldbook: tool, database: mine.ferretdb ?? 0, client: (mine.node ?? 0) - tool };
+    };
     const burst = async (label: string, requests: { i: number; kind: 'submit' | 'autosave'; k: number; send: () => Promise<Answer> }[]) => {
+      const cpuBefore = cpuNow();
       const started = performance.now();
       const runs = await Promise.all(
         requests.map(async (q) => {
@@ -162,9 +171,10 @@ export async function runLoadBench(options: LoadOptions): Promise<LoadResult> {
         ...level(label, requests.length, runs, performance.now() - started),
         submits: summarize(runs.filter((r) => r.kind === 'submit').map((r) => r.ms)),
         autosaves: summarize(runs.filter((r) => r.kind === 'autosave').map((r) => r.ms)),
+        cpuMs: (({ fieldbook, database, client }) => ({ fieldbook: fieldbook - cpuBefore.fieldbook, database: database - cpuBefore.database, client: client - cpuBefore.client }))(cpuNow()),
       };
       bursts.push(result);
-      log(`${label}: ${result.ok}/${requests.length} ok in ${ms(result.wallMs)}; submit p50 ${ms(result.submits.p50)} p95 ${ms(result.submits.p95)}; autosave p50 ${ms(result.autosaves.p50)} p95 ${ms(result.autosaves.p95)}${result.errors ? `; errors: ${result.errorSamples.join(' | ')}` : ''}`);
+      log(`${label}: ${result.ok}/${requests.length} ok in ${ms(result.wallMs)}; submit p50 ${ms(result.submits.p50)} p95 ${ms(result.submits.p95)}; autosave p50 ${ms(result.autosaves.p50)} p95 ${ms(result.autosaves.p95)}; CPU per request: Fieldbook ${(result.cpuMs.fieldbook / requests.length).toFixed(1)} ms, database ${(result.cpuMs.database / requests.length).toFixed(1)} ms, browsers ${(result.cpuMs.client / requests.length).toFixed(1)} ms${result.errors ? `; errors: ${result.errorSamples.join(' | ')}` : ''}`);
     };
 
     await burst(
