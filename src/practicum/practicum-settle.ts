@@ -104,7 +104,8 @@ export function settleCandidateProgress(input: SettleInput): Promise<SettleResul
   });
 }
 
-type SettleResult = { change: PracticumGradeChange | null; items: Record<string, ProgressItem> };
+/** `written`: the entries the settle summarised as their writes returned them (every request of a shared turn). */
+type SettleResult = { change: PracticumGradeChange | null; items: Record<string, ProgressItem>; written: PracticumEntry[] };
 type Waiter = { input: SettleInput; resolve: (result: SettleResult) => void; reject: (err: unknown) => void };
 
 /**
@@ -146,7 +147,7 @@ function settleUnderLock(input: SettleInput): Promise<SettleResult> {
 async function settleItemsAndGrade(input: SettleInput): Promise<SettleResult> {
   const ref = { activityId: input.activity._id, iss: input.activity.iss, contextId: input.activity.contextId ?? null, candidateSub: input.candidateSub, candidateName: input.candidateName };
   const { items, previous } = await settleItems(ref, input.entryIds, { rebuild: input.rebuild, written: input.written });
-  return { change: await settleGrade(input, items, previous as Parameters<typeof settleGrade>[2]), items };
+  return { change: await settleGrade(input, items, previous as Parameters<typeof settleGrade>[2]), items, written: input.written ?? [] };
 }
 
 /**

@@ -38,7 +38,7 @@ export interface PageOptions {
    * What the save just wrote: the entry and the candidate's progress items its settle computed.
    * Shown as they are instead of read again (the page every save answers with).
    */
-  saved?: { entry: PracticumEntry; progressItems?: Record<string, ProgressItem> };
+  saved?: { entry: PracticumEntry; progressItems?: Record<string, ProgressItem>; settledEntries?: PracticumEntry[] };
   /** The cohort table's ?sort= and ?q= (faculty, coordinator, mentor). */
   cohort?: CohortQuery;
 }
@@ -155,8 +155,15 @@ async function candidateEntries(activity: Activity, candidateSub: string, scope:
   if (!progress?.items) return PracticumEntryModel.find(scope).sort({ date: -1, createdAt: -1 }).limit(500).lean();
   const ids = new Set(Object.keys(progress.items));
   if (savedEntryId) ids.add(savedEntryId);
-  const known = saved ? String(saved.entry._id) : null;
-  const found = await Promise.all([...ids].map((id) => (id === known ? (saved!.entry as NonNullable<EntryDoc>) : loadEntry(id))));
+  // The entries the settle behind these items summarised — the one just saved, and the candidate's
+  // others saved in the same turn of their lock (practicum-settle.ts) — are shown as settled, not read
+  // again: at a deadline a candidate's three submits each answered with reads of the other two.
+  const known = new Map<string, NonNullable<EntryDoc>>();
+  // Only at the version the items show (a later writer's version, read by the settle, is read here too).
+  const items = saved?.progressItems ?? {};
+  for (const e of saved?.settledEntries ?? []) if (items[String(e._id)]?.version === e.version) known.set(String(e._id), e as NonNullable<EntryDoc>);
+  if (saved) known.set(String(saved.entry._id), saved.entry as NonNullable<EntryDoc>);
+  const found = await Promise.all([...ids].map((id) => known.get(id) ?? loadEntry(id)));
   const mine = found.filter((e): e is NonNullable<EntryDoc> => e !== null && String(e.activityId) === String(activity._id) && e.iss === activity.iss && e.candidateSub === candidateSub);
   const newestFirst = (a: NonNullable<EntryDoc>, b: NonNullable<EntryDoc>) => (b.date ?? '').localeCompare(a.date ?? '') || (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0);
   return mine.sort(newestFirst).slice(0, 500);

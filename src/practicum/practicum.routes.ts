@@ -158,7 +158,7 @@ export function createPracticumRouter(deps: KindDeps): Router {
           await render(res, request, { savedEntryId: String(entry._id), flash: { tone: 'success', text: 'This entry was already saved and submitted; it was not added again.' } });
           return;
         }
-        const written = { entry, progressItems: saved.progressItems };
+        const written = { entry, progressItems: saved.progressItems, settledEntries: saved.settledEntries };
         if (isNewSubmit && entry.status === 'submitted') {
           await render(res, request, { savedEntryId: String(entry._id), saved: written, flash: { tone: 'success', text: 'Entry saved and submitted for review.' } });
           return;

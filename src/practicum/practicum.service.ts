@@ -65,6 +65,8 @@ export interface SavedEntry {
   isReplayOfFinal: boolean;
   /** The candidate's progress items as this save left them (absent when nothing was saved). */
   progressItems?: Record<string, ProgressItem>;
+  /** Entries of the candidate as the settle that made those items had them (this one, and others saved in the same turn). */
+  settledEntries?: PracticumEntry[];
 }
 
 /**
@@ -92,8 +94,8 @@ export async function saveEntry(ctx: PracticumContext, form: EntryForm, options:
   const now = new Date();
   const key = { activityId: ctx.activity._id, iss: ctx.activity.iss, contextId: ctx.activity.contextId ?? null, candidateSub: caller.sub, candidateName: caller.name };
   const settle = async (entry: PracticumEntry, isReplayOfFinal = false): Promise<SavedEntry> => {
-    const { items } = await settleCandidateProgress({ activity: ctx.activity, candidateSub: caller.sub, candidateName: caller.name, entryIds: [entry._id], written: [entry], isApprovalChange: false, today: ctx.today, onGradeChange: ctx.onGradeChange });
-    return { entry, isReplayOfFinal, progressItems: items };
+    const { items, written } = await settleCandidateProgress({ activity: ctx.activity, candidateSub: caller.sub, candidateName: caller.name, entryIds: [entry._id], written: [entry], isApprovalChange: false, today: ctx.today, onGradeChange: ctx.onGradeChange });
+    return { entry, isReplayOfFinal, progressItems: items, settledEntries: written };
   };
 
   if (!form.entryId) {

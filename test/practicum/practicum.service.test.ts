@@ -162,6 +162,11 @@ describe('practicum service: concurrency and repair', () => {
       const ids = results.map((r) => String(r.entry._id)).sort();
       // Every answer shows all three entries: one settle, not three turns each seeing what came before.
       for (const r of results) expect(Object.keys(r.progressItems ?? {}).sort()).to.deep.equal(ids);
+      // ...and each answer has every entry of that turn as settled, so its page reads none of them again.
+      for (const r of results) {
+        expect((r.settledEntries ?? []).map((e) => String(e._id)).sort()).to.deep.equal(ids);
+        for (const e of r.settledEntries ?? []) expect(r.progressItems![String(e._id)].version).to.equal(e.version);
+      }
       expect(replaces).to.have.length(1);
     } finally {
       mongoose.set('debug', false);
