@@ -10,6 +10,7 @@ import type { Request } from 'express';
 import { Types } from 'mongoose';
 import type { Caller } from '../lti/caller';
 import type { LtiIdToken } from '../lti/ltijs';
+import { findRaw } from '../platform/database/direct';
 import { conflict, isDuplicateKeyError } from '../platform/errors';
 import { withTransientRetry } from '../platform/transient';
 import { ActivityKeyModel, ActivityModel, courseCopyKey, placementKey, resourceLinkKey, type Activity } from './activity.model';
@@ -32,13 +33,30 @@ export function requestedActivityId(req: Request): string | null {
 const sameCourse = (caller: Caller, activity: Pick<Activity, 'iss' | 'clientId' | 'contextId'>) =>
   activity.iss === caller.iss && activity.clientId === caller.clientId && (activity.contextId ?? null) === caller.contextId;
 
+/** Read on every request of every activity page: through the driver (src/platform/database/direct.ts says why). */
 async function byId(id: string): Promise<Activity | null> {
-  return OBJECT_ID.test(id) ? ((await ActivityModel.findOne({ _id: id }).lean()) as Activity | null) : null;
+  return OBJECT_ID.test(id) ? withTransientRetry(() => findRaw<Activity>(ActivityModel, { _id: new Types.ObjectId(id) })) : null;
 }
 
+/**
+ * Activity keys (a resource link's binding, a course's copy, a form's placement) are written once
+ * and never changed or deleted, so the activity a key names is remembered in this process: one
+ * database read fewer on every request of a placement. Only keys found are kept (a key not there
+ * yet may be written by the next launch), at most KEY_CACHE_SIZE, the oldest forgotten first.
+ */
+const KEY_CACHE_SIZE = 5_000;
+const keyedActivityIds = new Map<string, string>();
+
 async function byKey(key: string): Promise<Activity | null> {
-  const found = await ActivityKeyModel.findOne({ _id: key }).lean();
-  return found ? byId(found.activityId) : null;
+  let activityId = keyedActivityIds.get(key);
+  if (!activityId) {
+    const found = await withTransientRetry(() => findRaw<{ activityId: string }>(ActivityKeyModel, { _id: key }));
+    if (!found) return null;
+    activityId = found.activityId;
+    if (keyedActivityIds.size >= KEY_CACHE_SIZE) keyedActivityIds.delete(keyedActivityIds.keys().next().value as string);
+    keyedActivityIds.set(key, activityId);
+  }
+  return byId(activityId);
 }
 
 /**

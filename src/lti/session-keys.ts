@@ -14,7 +14,23 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
+import { findRaw } from '../platform/database/direct';
 import type { LtiProvider } from './ltijs';
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+/** As mongoose's minimize: empty plain objects removed, at any depth (a parent left empty too). */
+export function minimized(doc: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (v === undefined) continue;
+    if (isPlainObject(v)) {
+      const inner = minimized(v);
+      if (Object.keys(inner).length) out[k] = inner;
+    } else out[k] = v;
+  }
+  return out;
+}
 
 const SESSION_KEYS: Record<string, readonly string[]> = {
   idtoken: ['iss', 'clientId', 'deploymentId', 'user'],
@@ -53,9 +69,13 @@ export function keySessionDocumentsById(provider: LtiProvider): void {
   db.Get = async (enc, collection, query) => {
     const _id = enc ? null : sessionDocumentId(collection, query);
     if (!_id) return get(enc, collection, query);
-    const found = await mongoose.model(collection).find({ _id }).select('-__v -_id');
+    // Through the driver: read on every request of every session, and mongoose's query and the
+    // document it hydrates cost more CPU than the read (src/platform/database/direct.ts). ltijs only
+    // JSON-copies what it gets (Provider.sessionValidator); a hydrated document's JSON drops empty
+    // objects (mongoose's minimize), so the raw one is minimized the same way.
+    const raw = await findRaw<Record<string, unknown>>(mongoose.model(collection), { _id }, { _id: 0, __v: 0 });
     // A session written before documents were keyed: found the old way (a scan), once per miss.
-    return found.length ? found : get(enc, collection, query);
+    return raw ? [minimized(raw)] : get(enc, collection, query);
   };
   db.Replace = async (enc, collection, query, item, index) => {
     const _id = enc ? null : sessionDocumentId(collection, query);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { sessionDocumentId } from '../../src/lti/session-keys';
+import { minimized, sessionDocumentId } from '../../src/lti/session-keys';
 import { addSandboxPerson, createSandboxCourse } from '../../src/sandbox';
 import { placeActivity } from '../helpers/activity-kit';
 import { launchAs } from '../helpers/sandbox-launch';
@@ -8,6 +8,11 @@ import { testServer } from '../helpers/test-server';
 
 /** ltijs's session documents keyed by _id, so reading a session never scans (session-keys.ts). */
 describe('ltijs sessions keyed by _id', () => {
+  it('minimizes a raw document as mongoose does: empty objects gone at any depth, everything else kept', () => {
+    const at = new Date('2026-10-01T12:00:00Z');
+    expect(minimized({ a: {}, b: { c: {}, d: { e: {} } }, f: [], g: [{}], h: null, i: 0, j: '', k: at, l: { m: 1, n: {} }, o: undefined })).to.deep.equal({ f: [], g: [{}], h: null, i: 0, j: '', k: at, l: { m: 1 } });
+  });
+
   it('derives one _id from exactly the lookup fields, and none for other queries', () => {
     const q = { iss: 'https://lms.example', clientId: 'c', deploymentId: 'd', user: 'u' };
     expect(String(sessionDocumentId('idtoken', q))).to.equal(String(sessionDocumentId('idtoken', { user: 'u', deploymentId: 'd', clientId: 'c', iss: 'https://lms.example' })));
@@ -36,6 +41,13 @@ describe('ltijs sessions keyed by _id', () => {
     expect(String(ctxDoc._id)).to.equal(String(sessionDocumentId('contexttoken', { contextId: ctxDoc.contextId, user: candidate.sub })));
     const page = () => launched.agent.get(`/lti/practicum?ltik=${encodeURIComponent(launched.ltik!)}`);
     expect((await page()).status).to.equal(200);
+    // The session is read raw through the driver: ltijs JSON-copies it, and that copy is exactly the
+    // copy of the document mongoose would have hydrated (empty objects dropped the same way).
+    for (const [name, doc] of [['idtoken', idDoc], ['contexttoken', ctxDoc]] as const) {
+      const hydrated = await mongoose.model(name).find({ _id: doc._id }).select('-__v -_id');
+      const { _id: _ignored, __v: _v, ...raw } = doc as Record<string, unknown>;
+      expect(JSON.parse(JSON.stringify(minimized(raw)))).to.deep.equal(JSON.parse(JSON.stringify(hydrated[0])));
+    }
 
     // Sessions written before the keying (random _ids) are found the old way.
     for (const [collection, doc] of [[idtokens, idDoc], [contexttokens, ctxDoc]] as const) {
