@@ -3,8 +3,11 @@
  * tickets, then a lease on the delivery document) and outcomes (grade_deliveries). The outbox
  * document itself is only ever written by the recorder. Every operation per grade is by { _id }
  * (the embedded FerretDB scans the collection for any other filter); the queue is read a batch
- * per query.
+ * per query. The operations a burst makes per grade (and per batch) go through the driver
+ * (src/platform/database/direct.ts: no mongoose casting, so every value below is of its stored
+ * type already — `_id`s are Mixed and passed as read, dates as Date, counts as numbers).
  */
+import { deleteManyRaw, deleteRaw, findManyRaw, findRaw, updateRaw } from '../platform/database/direct';
 import { isDuplicateKeyError } from '../platform/errors';
 import {
   GradeClaimTicketModel,
@@ -117,7 +120,7 @@ export function isRetryAsked(due: Pick<GradeDue, 'retryRequestedAt'> | null, del
  */
 export async function markDue(which: { _id: Id; activityId: string; userSub: string }, dueAt: Date, options: { isRetry?: boolean } = {}): Promise<void> {
   const set = { activityId: which.activityId, userSub: which.userSub, dueAt, ...(options.isRetry ? { retryRequestedAt: dueAt } : {}) };
-  const write = () => GradeDueModel.updateOne({ _id: which._id }, { $set: set }, { upsert: true });
+  const write = () => updateRaw(GradeDueModel, { _id: which._id }, { $set: set }, { upsert: true });
   try {
     await write();
   } catch (err) {
@@ -135,9 +138,9 @@ export async function markDue(which: { _id: Id; activityId: string; userSub: str
  */
 async function settleDue(which: DueRef, attempted: Attempted | null, nextAttemptAt: Date | null): Promise<boolean> {
   if (nextAttemptAt) {
-    await GradeDueModel.updateOne({ _id: which._id }, { $set: { activityId: which.activityId, userSub: which.userSub, dueAt: nextAttemptAt, retryRequestedAt: null } }, { upsert: true });
+    await updateRaw(GradeDueModel, { _id: which._id }, { $set: { activityId: which.activityId, userSub: which.userSub, dueAt: nextAttemptAt, retryRequestedAt: null } }, { upsert: true });
   } else {
-    await GradeDueModel.deleteOne({ _id: which._id });
+    await deleteRaw(GradeDueModel, { _id: which._id });
   }
   return requeueIfChanged(which, attempted);
 }
@@ -147,7 +150,7 @@ type Attempted = Pick<GradeOutbox, 'version' | 'changedAt'>;
 
 /** The second half of settleDue: a change recorded since the attempt is queued again. */
 async function requeueIfChanged(which: DueRef, attempted: Attempted | null): Promise<boolean> {
-  const outbox = await GradeOutboxModel.findOne({ _id: which._id }).lean<GradeOutbox>();
+  const outbox = await findRaw<GradeOutbox>(GradeOutboxModel, { _id: which._id });
   if (!outbox || outbox.isTestUser) return false;
   if (attempted && (attempted.version ?? 0) === (outbox.version ?? 0) && attempted.changedAt.getTime() === outbox.changedAt.getTime()) return false;
   await markDue(outbox, new Date());
@@ -170,7 +173,7 @@ export class DueSettlements {
   async flush(): Promise<number> {
     const settled = this.settled.splice(0);
     if (settled.length === 0) return 0;
-    await GradeDueModel.deleteMany({ _id: { $in: settled.map((s) => s.which._id) } });
+    await deleteManyRaw(GradeDueModel, { _id: { $in: settled.map((s) => s.which._id) } });
     let requeued = 0;
     for (const { which, attempted } of settled) if (await requeueIfChanged(which, attempted)) requeued += 1;
     return requeued;
@@ -182,10 +185,7 @@ export class DueSettlements {
  * holds only grades still to send). Reading them claims nothing: claimGrade decides.
  */
 export async function findDueGrades(now: Date, limit: number): Promise<GradeDue[]> {
-  return GradeDueModel.find({ dueAt: { $lte: now } })
-    .sort({ dueAt: 1 })
-    .limit(limit)
-    .lean<GradeDue[]>();
+  return findManyRaw<GradeDue>(GradeDueModel, { dueAt: { $lte: now } }, { sort: { dueAt: 1 }, limit });
 }
 
 /** A due entry read for claiming: what the claim needs once its ticket is won. */
@@ -205,8 +205,8 @@ export interface ClaimCandidate {
 export async function readClaim(due: GradeDue, now: Date): Promise<ClaimCandidate | 'contended' | null> {
   await ensureIndexes();
   const [outbox, stored] = await Promise.all([
-    GradeOutboxModel.findOne({ _id: due._id }).lean<GradeOutbox>(),
-    GradeDeliveryModel.findOne({ _id: due._id }).lean<Delivery>(),
+    findRaw<GradeOutbox>(GradeOutboxModel, { _id: due._id }),
+    findRaw<Delivery>(GradeDeliveryModel, { _id: due._id }),
   ]);
   const which = { _id: due._id, activityId: due.activityId, userSub: due.userSub };
   if (!outbox || outbox.isTestUser) {
@@ -265,7 +265,8 @@ export async function leaseClaim(candidate: ClaimCandidate, owner: string, now: 
   const lease = { activityId: outbox.activityId, userSub: outbox.userSub, lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS), claimCount: claimCount + 1 };
   // A delivery carried inside an earlier version's outbox document is written out whole.
   const carried = !stored && delivery ? (({ _id, ...rest }) => rest)(delivery) : {};
-  await GradeDeliveryModel.updateOne({ _id: due._id }, { $set: { ...carried, ...lease } }, { upsert: true });
+  // An upsert: the schema's defaults of the fields not set go in $setOnInsert (updateRaw), as mongoose's would.
+  await updateRaw(GradeDeliveryModel, { _id: due._id }, { $set: { ...carried, ...lease } }, { upsert: true });
   // The outbox was read after the queue entry, so it holds at least the change that queued it;
   // anything newer is queued again by the check after the send (settleDue).
   return {
@@ -308,7 +309,8 @@ const attemptOf = (claim: ClaimedGrade) => ({ activityId: claim.activityId, user
  * returned: a newer change is found then).
  */
 export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now: Date, settlements?: DueSettlements): Promise<'sent' | 'superseded'> {
-  await GradeDeliveryModel.updateOne(
+  await updateRaw(
+    GradeDeliveryModel,
     { _id: claim._id },
     {
       $set: {
@@ -337,7 +339,8 @@ export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now
 
 /** The send failed: 'retrying' at nextAttemptAt, or 'failed' (refused) until faculty retry. False when a newer change is queued. */
 export async function completeFailed(claim: ClaimedGrade, outcome: { state: 'retrying' | 'failed'; reason: string; nextAttemptAt: Date | null }, now: Date): Promise<boolean> {
-  await GradeDeliveryModel.updateOne(
+  await updateRaw(
+    GradeDeliveryModel,
     { _id: claim._id },
     { $set: { ...attemptOf(claim), ...unlocked, state: outcome.state, reason: outcome.reason, attempts: claim.attempts + 1, nextAttemptAt: outcome.nextAttemptAt, lastAttemptAt: now } },
   );

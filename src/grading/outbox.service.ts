@@ -1,3 +1,4 @@
+import { updateRaw } from '../platform/database/direct';
 import { badRequest, isDuplicateKeyError, notFound } from '../platform/errors';
 import { deliveryOf, ensureIndexes, isCurrent, isRetryAsked, markDue, type Delivery } from './outbox-delivery';
 import { ACTIVITY_PROGRESS, GRADING_PROGRESS, GradeDeliveryModel, GradeDueModel, GradeOutboxModel, gradeSyncId, type ActivityProgress, type GradeDue, type GradeOutbox, type GradingProgress, type SyncState } from './outbox.model';
@@ -87,14 +88,17 @@ export async function recordGradeChange(change: GradeChange): Promise<void> {
     $inc: { version: 1 },
   };
   let id: GradeOutbox['_id'] = gradeSyncId(change.activityId, change.userSub);
-  const write = () => GradeOutboxModel.updateOne({ _id: id }, { ...update, $setOnInsert: { activityId: change.activityId, userSub: change.userSub } }, { upsert: true });
+  // Through the driver (one per grade change; mongoose's machinery cost more than the write):
+  // every value above is of its stored type already, and updateRaw adds what mongoose's upsert
+  // added — the schema's defaults and version key on insert, createdAt/updatedAt.
+  const write = () => updateRaw(GradeOutboxModel, { _id: id }, { ...update, $setOnInsert: { activityId: change.activityId, userSub: change.userSub } }, { upsert: true });
   try {
     await write();
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
     // A racing first change (FerretDB upserts are query-then-insert), or a document recorded before
     // documents were keyed by gradeSyncId: the (activityId, userSub) index names it.
-    if ((await GradeOutboxModel.updateOne({ _id: id }, update)).matchedCount === 0) {
+    if ((await updateRaw(GradeOutboxModel, { _id: id }, update)).matchedCount === 0) {
       const legacy = await GradeOutboxModel.findOneAndUpdate({ activityId: change.activityId, userSub: change.userSub }, update, { new: true }).lean<GradeOutbox>();
       if (legacy) id = legacy._id;
     }

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { AppConfig } from '../platform/config';
+import { insertValidated, updateRaw } from '../platform/database/direct';
 import { SandboxGrade, SandboxLineItem, SandboxRejectedScore, SandboxScore, SandboxScoreHead, type SandboxGradeDoc, type SandboxScoreDoc } from './ags.models';
 import { issuesText, scoreBody } from './ags.schemas';
 import { assertLineItemInCourse, findLineItem, lineItemsUrl } from './ags.service';
@@ -68,7 +69,8 @@ async function advanceCell(rules: ScoringRules, effect: CellEffect, score: CellS
   const update = cellUpdate(effect, score);
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
-      await SandboxGrade.updateOne({ _id: key, latestTimestamp: rules.acceptsAfter(score.timestamp) }, update, { upsert: true });
+      // Through the driver (a score per grade in a burst): every value in the update is of its stored type already.
+      await updateRaw(SandboxGrade, { _id: key, latestTimestamp: rules.acceptsAfter(score.timestamp) }, update, { upsert: true });
       return true;
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
@@ -135,7 +137,8 @@ export async function recordScore(
   const cell = { courseId, lineItemId, userId: score.userId, comment: score.comment ?? null, gradingProgress: score.gradingProgress, timestamp };
   if (!(await advanceCell(rules, effect, cell))) return refuse(rules.stale(lineItemId, score.userId));
   const extensions = Object.fromEntries(Object.entries(score).filter(([k]) => !KNOWN_SCORE_FIELDS.has(k)));
-  await SandboxScore.create({
+  // The schema's defaults, casting and validation as create has them, without its save pipeline.
+  await insertValidated(SandboxScore, {
     courseId: new Types.ObjectId(courseId),
     lineItemId: new Types.ObjectId(lineItemId),
     userId: score.userId,

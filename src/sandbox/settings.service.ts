@@ -1,5 +1,6 @@
+import { findManyRaw } from '../platform/database/direct';
 import { isDuplicateKeyError } from './model.util';
-import { SandboxSetting } from './sandbox.models';
+import { SandboxSetting, type SandboxSettingDoc } from './sandbox.models';
 import { AGS_MODES, SCORING_MODES, type AgsMode, type ScoringMode } from './sandbox.types';
 
 const GLOBAL = 'global';
@@ -53,7 +54,8 @@ export interface ServiceSettings extends EffectiveAgsMode {
  */
 export async function getSandboxServiceSettings(courseId?: string): Promise<ServiceSettings> {
   const keys = courseId ? [courseKey(courseId), GLOBAL] : [GLOBAL];
-  const docs = await SandboxSetting.find({ key: { $in: keys } }).lean();
+  // Through the driver (every AGS request reads it): the keys are strings, as stored.
+  const docs = await findManyRaw<SandboxSettingDoc>(SandboxSetting, { key: { $in: keys } });
   const scoringMode = (courseId && docs.find((d) => d.key === courseKey(courseId))?.scoringMode) || 'canvas';
   for (const key of keys) {
     const doc = docs.find((d) => d.key === key);

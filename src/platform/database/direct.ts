@@ -1,6 +1,7 @@
 /**
  * Driver-level reads and writes for the few operations every submit and autosave makes (the
- * candidate's lock, the form token, the entry, its audit record, the progress document).
+ * candidate's lock, the form token, the entry, its audit record, the progress document), and every
+ * grade the sender delivers (outbox, delivery, queue) and the Sandbox's score endpoint receives.
  *
  * Why: mongoose's machinery around a single operation costs more CPU than the operation. Measured
  * in one process against the embedded database (400 each): `Model.create` of a lock 2.5 ms of CPU
@@ -14,7 +15,7 @@
  * themselves: pass filter values of the stored type (an `_id` of ObjectId type as an ObjectId,
  * never as its string) — there is no casting. Everything else keeps using the models.
  */
-import type { Collection, Document as MongoDocument, Filter } from 'mongodb';
+import type { Collection, Document as MongoDocument, Filter, Sort, UpdateFilter, UpdateResult } from 'mongodb';
 
 /** A filter of plain stored values (no casting happens here). */
 type RawFilter = Record<string, unknown>;
@@ -74,4 +75,68 @@ export async function replaceRaw(model: AnyModel, filter: RawFilter, replacement
 
 export async function deleteRaw(model: AnyModel, filter: RawFilter): Promise<number> {
   return (await collectionOf(model).deleteOne(asFilter(filter))).deletedCount;
+}
+
+/** Deletes every match (one command, e.g. `{ _id: { $in: ids } }`); answers how many went. */
+export async function deleteManyRaw(model: AnyModel, filter: RawFilter): Promise<number> {
+  return (await collectionOf(model).deleteMany(asFilter(filter))).deletedCount;
+}
+
+/** The stored documents, as `find(filter).sort(sort).limit(limit).lean()` answers them. */
+export async function findManyRaw<T>(model: AnyModel, filter: RawFilter, options: { sort?: Record<string, 1 | -1>; limit?: number } = {}): Promise<T[]> {
+  let cursor = collectionOf(model).find(asFilter(filter));
+  if (options.sort) cursor = cursor.sort(options.sort as Sort);
+  if (options.limit) cursor = cursor.limit(options.limit);
+  return (await cursor.toArray()) as T[];
+}
+
+type DefaultPath = { path: string; value: (path: string) => unknown };
+const defaultPaths = new WeakMap<AnyModel, DefaultPath[]>();
+
+/** The schema's paths that have a default (their values computed per call: a default may be a function). */
+function pathsWithDefaults(model: AnyModel): DefaultPath[] {
+  let paths = defaultPaths.get(model);
+  if (!paths) {
+    paths = [];
+    model.schema.eachPath((path, schemaType) => {
+      const type = schemaType as unknown as { defaultValue?: unknown; getDefault(scope: unknown, init: boolean): unknown; options: { auto?: boolean } };
+      if (path === '_id' && type.options.auto) return;
+      if (type.defaultValue === undefined || path.includes('$*')) return;
+      paths!.push({ path, value: () => type.getDefault(null, true) });
+    });
+    defaultPaths.set(model, paths);
+  }
+  return paths;
+}
+
+/**
+ * An updateOne with an update of operators (`$set`, `$inc`, `$setOnInsert`, ...) whose values are
+ * already of the stored types — mongoose would cast them, the driver does not. With `upsert`, the
+ * schema's defaults of paths neither the update nor an equality in the filter names go in
+ * `$setOnInsert`, as mongoose's setDefaultsOnInsert does, and so does the version key (0), so an
+ * inserted document is the one `Model.updateOne` would have inserted (checked field by field and
+ * type by type against it); the schema's timestamps are kept (updatedAt set, createdAt on insert).
+ */
+export async function updateRaw(model: AnyModel, filter: RawFilter, update: Record<string, Record<string, unknown>>, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
+  let doc = update;
+  if (hasTimestamps(model)) {
+    const now = new Date();
+    doc = { ...doc, $set: { updatedAt: now, ...doc.$set } };
+    if (options.upsert) doc.$setOnInsert = { createdAt: now, ...doc.$setOnInsert };
+  }
+  if (options.upsert) {
+    const named = new Set<string>();
+    for (const fields of Object.values(doc)) for (const key of Object.keys(fields)) named.add(key.split('.')[0]);
+    for (const [key, condition] of Object.entries(filter)) {
+      const isOperator = condition !== null && typeof condition === 'object' && !(condition instanceof Types.ObjectId) && !(condition instanceof Date) && Object.keys(condition).some((k) => k.startsWith('$'));
+      if (!isOperator) named.add(key.split('.')[0]);
+    }
+    const defaults: Record<string, unknown> = {};
+    for (const { path, value } of pathsWithDefaults(model)) if (!named.has(path.split('.')[0])) defaults[path] = value(path);
+    // mongoose's Model.updateOne inserts the version key too (decorateUpdateWithVersionKey).
+    const versionKey = model.schema.get('versionKey') as string | false | undefined;
+    if (versionKey && !named.has(versionKey)) defaults[versionKey] = 0;
+    if (Object.keys(defaults).length > 0) doc = { ...doc, $setOnInsert: { ...defaults, ...doc.$setOnInsert } };
+  }
+  return collectionOf(model).updateOne(asFilter(filter), doc as UpdateFilter<MongoDocument>, options);
 }
