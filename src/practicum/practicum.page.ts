@@ -3,7 +3,6 @@ import type { Activity } from '../activities/activity.model';
 import type { Caller } from '../lti/caller';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumAuditModel } from './practicum-audit.model';
-import { findRaw, objectIdOf } from '../platform/database/direct';
 import { PracticumEntryModel, type PracticumEntry } from './practicum-entry.model';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { effectiveRules, frameworkTitle, readSettings, termOf } from './practicum-settings';
@@ -11,7 +10,7 @@ import { listLegacySites, sitesOfEntries } from './practicum-sites.service';
 import { entryScope, viewFor } from './practicum.policy';
 import { entryFormValues, presentEntry, presentEntryForm, presentProgress, presentTrailStep, STATUS_LABELS } from './practicum.presenter';
 import type { BatchResult } from './practicum.service';
-import { progressId, toProgressEntry, type ProgressItem } from './progress-store';
+import { progressId, readEntry, toProgressEntry, type ProgressItem } from './progress-store';
 import { withTransientRetry } from '../platform/transient';
 import { computeProgress } from './progress.service';
 import { listMentorAssignments } from './practicum-mentors.service';
@@ -136,10 +135,7 @@ export async function buildPracticumPage(caller: Caller, activity: Activity, opt
 }
 
 type EntryDoc = Awaited<ReturnType<typeof loadEntry>>;
-const loadEntry = (id: string) => {
-  const _id = objectIdOf(id);
-  return _id ? withTransientRetry(() => findRaw<PracticumEntry>(PracticumEntryModel, { _id })) : Promise.resolve(null);
-};
+const loadEntry = (id: string) => readEntry(id);
 
 /**
  * The candidate's own entries, newest first (at most 500). Read by _id from the ids their progress

@@ -8,7 +8,7 @@
 import { Types } from 'mongoose';
 import type { Activity } from '../activities/activity.model';
 import { PracticumEntryKeyModel } from './practicum-entry-key.model';
-import { findRaw, insertRaw, insertValidated, objectIdOf } from '../platform/database/direct';
+import { findRaw, insertRaw, insertValidated } from '../platform/database/direct';
 import { conflict, isDuplicateKeyError, notFound } from '../platform/errors';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumEntryModel, type EntryStatus, type PracticumEntry } from './practicum-entry.model';
@@ -17,7 +17,7 @@ import { effectiveRules, readSettings, termOf } from './practicum-settings';
 import { authorizeEntry, type PracticumActor } from './practicum.policy';
 import { missingForSubmit, type EntryForm } from './practicum.schemas';
 import { allowedFrom, type ActorRole, type TransitionAction } from './practicum.transitions';
-import { writeAudit } from './progress-store';
+import { readEntry, writeAudit } from './progress-store';
 import { settleCandidate, settleCandidateProgress } from './practicum-settle';
 import { withTransientRetry } from '../platform/transient';
 import { resolveSite } from './practicum-sites.service';
@@ -126,8 +126,7 @@ export async function saveEntry(ctx: PracticumContext, form: EntryForm, options:
 
   const entryId = form.entryId;
   const own = async () => {
-    const _id = objectIdOf(entryId);
-    const entry = _id && (await withTransientRetry(() => findRaw<PracticumEntry>(PracticumEntryModel, { _id })));
+    const entry = await readEntry(entryId);
     // Read by _id alone (a filter naming the candidate too scans every entry on the embedded
     // database, on every autosave), then checked to be this candidate's entry in this activity.
     if (!entry || String(entry.activityId) !== String(ctx.activity._id) || entry.candidateSub !== caller.sub) throw notFound('practicum_entry_not_found', 'That entry does not exist or is not yours.');

@@ -184,6 +184,11 @@ export interface SettleOptions {
  */
 async function currentEntry(id: unknown, written: PracticumEntry | undefined, item: ProgressItem | undefined): Promise<PracticumEntry | null> {
   if (written && (!item || item.version <= written.version)) return written;
+  return readEntry(id);
+}
+
+/** An entry by its id (a string or ObjectId) through the driver; null for an id that is not one. */
+export function readEntry(id: unknown): Promise<PracticumEntry | null> {
   const _id = objectIdOf(id);
   return _id ? withTransientRetry(() => findRaw<PracticumEntry>(PracticumEntryModel, { _id })) : Promise.resolve(null);
 }
