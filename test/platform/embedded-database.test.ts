@@ -43,7 +43,7 @@ describe('embedded database', function () {
     }
   });
 
-  it('answers an _id lookup from the unique _id index (the patched build), not by scanning the table', async () => {
+  it('answers an _id lookup or an _id $in batch from the unique _id index (the patched build), not by scanning the table', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fieldbook-fdb-'));
     const db = await startEmbeddedFerretDb({ dataDir, logger });
     const c = await mongoose.createConnection(`${db.uri.replace(/\/$/, '')}/plans`).asPromise();
@@ -55,7 +55,18 @@ describe('embedded database', function () {
       expect(await plan({ n: 3 })).to.match(/SCAN things_/);
       // An _id equality beside other keys (a compare-and-set) reads the one row too…
       expect(await plan({ _id: 'id-3', n: 3 })).to.match(/SEARCH things_\w+ USING INDEX things_\w+__id_/);
-      expect(await plan({ _id: { $in: ['id-3'] } })).to.match(/SCAN things_/);
+      // …and so does a batch by `_id: {$in}` (of strings or ObjectIds), with or without other keys.
+      expect(await plan({ _id: { $in: ['id-3', 'id-9'] } })).to.match(/SEARCH things_\w+ USING INDEX things_\w+__id_/);
+      expect(await plan({ _id: { $in: ['id-3', 'id-9'] }, n: 3 })).to.match(/SEARCH things_\w+ USING INDEX things_\w+__id_/);
+      // Anything else in `_id` is left to the full filter (a scan), as upstream does.
+      expect(await plan({ _id: { $in: [] } })).to.match(/SCAN things_/);
+      expect(await plan({ _id: { $in: ['id-3', 7] } })).to.match(/SCAN things_/);
+      expect(await plan({ _id: { $gt: 'id-3' } })).to.match(/SCAN things_/);
+      expect(await plan({ _id: { $in: ['id-3'], $ne: 'id-3' } })).to.match(/SCAN things_/);
+      const batch = c.collection<{ _id: string; n: number }>('things');
+      expect((await batch.find({ _id: { $in: ['id-3', 'id-9', 'missing'] } }).sort({ n: 1 }).toArray()).map((d) => d.n)).to.deep.equal([3, 9]);
+      expect((await batch.find({ _id: { $in: ['id-3', 'id-9'] }, n: 9 }).toArray()).map((d) => d.n)).to.deep.equal([9]);
+      expect(await batch.countDocuments({ _id: { $in: [] } })).to.equal(0);
       // The same expression drives updates and deletes by _id: they find the right document.
       await c.collection('things').updateOne({ _id: 'id-3' } as object, { $set: { n: 33 } });
       await c.collection('things').deleteOne({ _id: 'id-4' } as object);
@@ -71,6 +82,11 @@ describe('embedded database', function () {
       expect((await things.findOne({ _id: 'id-6', n: { $lte: 6 } }))?.n).to.equal(6);
       expect(await things.countDocuments({ _id: 'id-7', n: 7 })).to.equal(1);
       expect(await things.countDocuments({})).to.equal(18);
+      // A batch delete and update by `_id: {$in}` touch exactly the rows named (and the rest of the filter decides).
+      expect((await things.updateMany({ _id: { $in: ['id-10', 'id-11', 'id-12'] }, n: { $lt: 12 } }, { $set: { n: 100 } })).modifiedCount).to.equal(2);
+      expect((await things.deleteMany({ _id: { $in: ['id-10', 'id-11', 'id-12', 'id-99'] } })).deletedCount).to.equal(3);
+      expect(await things.countDocuments({})).to.equal(15);
+      expect(await things.countDocuments({ n: 100 })).to.equal(0);
     } finally {
       await c.close();
       await db.stop();

@@ -22,7 +22,7 @@ const FERRETDB_VERSION = 'v1.24.2';
  * with a replace directive pointing at it. Bump the suffix when the patch or tools/ferretdb/main.go changes, so every
  * machine rebuilds.
  */
-const LAUNCHER_BUILD = `${FERRETDB_VERSION}-fieldbook.5`;
+const LAUNCHER_BUILD = `${FERRETDB_VERSION}-fieldbook.6`;
 const PATCHED_FILES = [
   { file: 'internal/backends/sqlite/metadata/metadata.go', patched: path.join(LAUNCHER_SOURCE, 'overlay', 'sqlite-metadata.go.overlay') },
   // An `_id` equality is pushed down even beside other keys ({_id, version} compare-and-set reads one row).
