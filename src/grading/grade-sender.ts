@@ -13,10 +13,10 @@ import {
   completeSent,
   DueSettlements,
   findDueGrades,
-  leaseClaim,
+  leaseClaims,
   MAX_CLAIM_READ_AGE_MS,
   purgeOldClaimTickets,
-  readClaim,
+  readClaims,
   takeTickets,
   type ClaimCandidate,
   type ClaimedGrade,
@@ -155,10 +155,12 @@ async function eachAtMost<T>(items: T[], concurrency: number, work: (item: T) =>
 /**
  * One round: reads due grades a batch at a time (oldest first) and sends a few at once — a
  * deadline burst is a queue of different candidates and columns, and each send mostly waits on
- * the LMS. A batch is claimed a group at a time: the group's due entries are read, their claim
- * tickets taken in one insert, then each is leased and sent. Groups are small (two sends per
- * worker), so a lease is written right before its send, never minutes after its ticket. The
- * batch's queue entries are settled together at its end. Safe to run in several processes.
+ * the LMS. A batch is claimed a group at a time: the group's outbox and delivery documents are
+ * read (one query each), their claim tickets taken in one insert and their leases written in one
+ * command, then they are sent and their sent outcomes written in one command. Groups are small
+ * (two sends per worker), so a lease is written right before its send, never minutes after its
+ * ticket. The batch's queue entries are settled together at its end. Safe to run in several
+ * processes.
  */
 export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Promise<GradeSenderRound> {
   const owner = options.owner ?? processOwner;
@@ -184,19 +186,19 @@ export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Prom
         remaining -= group.length;
         const now = options.now ?? new Date();
         const candidates: ClaimCandidate[] = [];
-        await eachAtMost(group, concurrency, async (due) => {
-          const candidate = await readClaim(due, now);
+        for (const candidate of await readClaims(group, now)) {
           if (candidate === 'contended') round.skipped += 1;
           else if (!candidate) round.settled += 1;
           else candidates.push(candidate);
-        });
+        }
         const won = await takeTickets(candidates, owner);
         round.skipped += candidates.length - won.length;
-        await eachAtMost(won, concurrency, async (candidate) => {
-          const claim = await leaseClaim(candidate, owner, now);
+        const claims = won.length > 0 ? await leaseClaims(won, owner, now) : [];
+        await eachAtMost(claims, concurrency, async (claim) => {
           if (options.beforeSend) await options.beforeSend(claim);
           round[await deliver(claim, now, timeoutMs, settlements)] += 1;
         });
+        await settlements.writeSent();
       }
     } catch (err) {
       isFailing = true;

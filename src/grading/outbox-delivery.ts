@@ -7,7 +7,7 @@
  * (src/platform/database/direct.ts: no mongoose casting, so every value below is of its stored
  * type already — `_id`s are Mixed and passed as read, dates as Date, counts as numbers).
  */
-import { deleteManyRaw, deleteRaw, findManyRaw, findRaw, updateRaw } from '../platform/database/direct';
+import { bulkUpdateRaw, deleteManyRaw, deleteRaw, findManyRaw, findRaw, updateRaw } from '../platform/database/direct';
 import { isDuplicateKeyError } from '../platform/errors';
 import {
   GradeClaimTicketModel,
@@ -149,33 +149,69 @@ type DueRef = { _id: Id; activityId: string; userSub: string };
 type Attempted = Pick<GradeOutbox, 'version' | 'changedAt'>;
 
 /** The second half of settleDue: a change recorded since the attempt is queued again. */
-async function requeueIfChanged(which: DueRef, attempted: Attempted | null): Promise<boolean> {
-  const outbox = await findRaw<GradeOutbox>(GradeOutboxModel, { _id: which._id });
+async function requeueIfChanged(which: DueRef, attempted: Attempted | null, read?: { outbox: GradeOutbox | null }): Promise<boolean> {
+  const outbox = read ? read.outbox : await findRaw<GradeOutbox>(GradeOutboxModel, { _id: which._id });
   if (!outbox || outbox.isTestUser) return false;
   if (attempted && (attempted.version ?? 0) === (outbox.version ?? 0) && attempted.changedAt.getTime() === outbox.changedAt.getTime()) return false;
   await markDue(outbox, new Date());
   return true;
 }
 
+/** A Map key for a Mixed `_id` (a string, or the ObjectId of a document recorded before gradeSyncId). */
+const idKey = (id: unknown): string => (typeof id === 'string' ? `s:${id}` : `o:${String(id)}`);
+
+/**
+ * Documents by `_id`, a batch per query (`_id: {$in}`: on the embedded FerretDB, Fieldbook's build
+ * answers it from the `_id` index, as MongoDB does), keyed by idKey.
+ */
+async function findByIds<T extends { _id: unknown }>(model: Parameters<typeof findManyRaw>[0], ids: Id[]): Promise<Map<string, T>> {
+  const found = new Map<string, T>();
+  for (let at = 0; at < ids.length; at += ID_BATCH) {
+    for (const doc of await findManyRaw<T>(model, { _id: { $in: ids.slice(at, at + ID_BATCH) } })) found.set(idKey(doc._id), doc);
+  }
+  return found;
+}
+/** Below the 1,000 `_id`s the embedded database's build reads by index in one query. */
+const ID_BATCH = 500;
+
 /**
  * Queue entries of a batch of sends, removed together after the batch (one delete instead of one
- * per grade; it reads the queue, which holds only what is still to send), each then checked as
- * settleDue checks it, in the same order: remove, then read the outbox again.
+ * per grade), each then checked as settleDue checks it, in the same order: remove, then read the
+ * outbox again (one read for the batch).
  */
 export class DueSettlements {
   private readonly settled: { which: DueRef; attempted: Attempted }[] = [];
+  private readonly outcomes: { filter: { _id: Id }; update: Record<string, Record<string, unknown>> }[] = [];
 
-  add(which: DueRef, attempted: Attempted): void {
-    this.settled.push({ which: { _id: which._id, activityId: which.activityId, userSub: which.userSub }, attempted: { version: attempted.version, changedAt: attempted.changedAt } });
+  /**
+   * A sent grade: its delivery's outcome is written with the others of its group (writeSent, one
+   * command), and its queue entry settled with the batch (flush). Until then its lease holds it.
+   */
+  addSent(claim: ClaimedGrade, outcome: Record<string, Record<string, unknown>>): void {
+    this.outcomes.push({ filter: { _id: claim._id }, update: outcome });
+    this.settled.push({ which: { _id: claim._id, activityId: claim.activityId, userSub: claim.userSub }, attempted: { version: claim.version, changedAt: claim.changedAt } });
   }
 
-  /** Returns how many were queued again (a change recorded during their send). */
+  /** The sent outcomes added so far, in one command. */
+  async writeSent(): Promise<void> {
+    const outcomes = this.outcomes.splice(0);
+    if (outcomes.length > 0) await bulkUpdateRaw(GradeDeliveryModel, outcomes);
+  }
+
+  /**
+   * Writes the outcomes not yet written, then settles the queue entries (a queue entry is never
+   * removed before its delivery says sent). Returns how many were queued again (a change recorded
+   * during their send).
+   */
   async flush(): Promise<number> {
+    await this.writeSent();
     const settled = this.settled.splice(0);
     if (settled.length === 0) return 0;
-    await deleteManyRaw(GradeDueModel, { _id: { $in: settled.map((s) => s.which._id) } });
+    const ids = settled.map((s) => s.which._id);
+    for (let at = 0; at < ids.length; at += ID_BATCH) await deleteManyRaw(GradeDueModel, { _id: { $in: ids.slice(at, at + ID_BATCH) } });
+    const outboxes = await findByIds<GradeOutbox>(GradeOutboxModel, ids);
     let requeued = 0;
-    for (const { which, attempted } of settled) if (await requeueIfChanged(which, attempted)) requeued += 1;
+    for (const { which, attempted } of settled) if (await requeueIfChanged(which, attempted, { outbox: outboxes.get(idKey(which._id)) ?? null })) requeued += 1;
     return requeued;
   }
 }
@@ -208,6 +244,21 @@ export async function readClaim(due: GradeDue, now: Date): Promise<ClaimCandidat
     findRaw<GradeOutbox>(GradeOutboxModel, { _id: due._id }),
     findRaw<Delivery>(GradeDeliveryModel, { _id: due._id }),
   ]);
+  return decideClaim(due, outbox, stored, now);
+}
+
+/**
+ * readClaim for a group of queue entries, with two reads for the whole group (the outbox and the
+ * delivery documents by `_id: {$in}`) instead of two per entry. The answers, in the group's order.
+ */
+export async function readClaims(group: GradeDue[], now: Date): Promise<(ClaimCandidate | 'contended' | null)[]> {
+  await ensureIndexes();
+  const ids = group.map((due) => due._id);
+  const [outboxes, stored] = await Promise.all([findByIds<GradeOutbox>(GradeOutboxModel, ids), findByIds<Delivery>(GradeDeliveryModel, ids)]);
+  return Promise.all(group.map((due) => decideClaim(due, outboxes.get(idKey(due._id)) ?? null, stored.get(idKey(due._id)) ?? null, now)));
+}
+
+async function decideClaim(due: GradeDue, outbox: GradeOutbox | null, stored: Delivery | null, now: Date): Promise<ClaimCandidate | 'contended' | null> {
   const which = { _id: due._id, activityId: due.activityId, userSub: due.userSub };
   if (!outbox || outbox.isTestUser) {
     await settleDue(which, null, null);
@@ -261,12 +312,31 @@ export async function takeTickets(candidates: ClaimCandidate[], owner: string): 
 
 /** With its ticket won: the lease on the delivery document, and the grade as claimed. */
 export async function leaseClaim(candidate: ClaimCandidate, owner: string, now: Date): Promise<ClaimedGrade> {
+  const { filter, update } = leaseWrite(candidate, owner, now);
+  // An upsert: the schema's defaults of the fields not set go in $setOnInsert (updateRaw), as mongoose's would.
+  await updateRaw(GradeDeliveryModel, filter, update, { upsert: true });
+  return claimedOf(candidate);
+}
+
+/** leaseClaim for the candidates whose tickets a sender won, in one command (the leases in their order). */
+export async function leaseClaims(candidates: ClaimCandidate[], owner: string, now: Date): Promise<ClaimedGrade[]> {
+  await bulkUpdateRaw(
+    GradeDeliveryModel,
+    candidates.map((candidate) => ({ ...leaseWrite(candidate, owner, now), upsert: true })),
+  );
+  return candidates.map(claimedOf);
+}
+
+function leaseWrite(candidate: ClaimCandidate, owner: string, now: Date) {
   const { due, outbox, stored, delivery, claimCount } = candidate;
   const lease = { activityId: outbox.activityId, userSub: outbox.userSub, lockedBy: owner, lockedUntil: new Date(now.getTime() + CLAIM_LEASE_MS), claimCount: claimCount + 1 };
   // A delivery carried inside an earlier version's outbox document is written out whole.
   const carried = !stored && delivery ? (({ _id, ...rest }) => rest)(delivery) : {};
-  // An upsert: the schema's defaults of the fields not set go in $setOnInsert (updateRaw), as mongoose's would.
-  await updateRaw(GradeDeliveryModel, { _id: due._id }, { $set: { ...carried, ...lease } }, { upsert: true });
+  return { filter: { _id: due._id }, update: { $set: { ...carried, ...lease } } };
+}
+
+function claimedOf(candidate: ClaimCandidate): ClaimedGrade {
+  const { due, outbox, delivery, claimCount } = candidate;
   // The outbox was read after the queue entry, so it holds at least the change that queued it;
   // anything newer is queued again by the check after the send (settleDue).
   return {
@@ -309,10 +379,7 @@ const attemptOf = (claim: ClaimedGrade) => ({ activityId: claim.activityId, user
  * returned: a newer change is found then).
  */
 export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now: Date, settlements?: DueSettlements): Promise<'sent' | 'superseded'> {
-  await updateRaw(
-    GradeDeliveryModel,
-    { _id: claim._id },
-    {
+  const outcome = {
       $set: {
         ...attemptOf(claim),
         ...unlocked,
@@ -328,12 +395,12 @@ export async function completeSent(claim: ClaimedGrade, sentTimestamp: Date, now
         sentAt: now,
         lineItemUrl: claim.lineItemUrl ?? null,
       },
-    },
-  );
+  };
   if (settlements) {
-    settlements.add(claim, claim);
+    settlements.addSent(claim, outcome);
     return 'sent';
   }
+  await updateRaw(GradeDeliveryModel, { _id: claim._id }, outcome);
   return (await settleDue(claim, claim, null)) ? 'superseded' : 'sent';
 }
 

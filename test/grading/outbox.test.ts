@@ -416,6 +416,13 @@ describe('grade outbox: no scans and no lost changes on the send path', () => {
         ops.push(`${collection}.insertMany(${Array.isArray(filter) ? filter.length : '?'} documents)`);
         return;
       }
+      if (method === 'bulkWrite') {
+        // Each update of the command, by its filter's keys.
+        const updates = (Array.isArray(filter) ? filter : []) as { updateOne?: { filter: object } }[];
+        const keys = [...new Set(updates.map((u) => (u.updateOne ? Object.keys(u.updateOne.filter).sort().join(',') : 'not an updateOne')))];
+        ops.push(`${collection}.bulkWrite(${updates.length} updates)(${keys.join(' ')})`);
+        return;
+      }
       ops.push(`${collection}.${method}(${filter && typeof filter === 'object' ? Object.keys(filter).sort().join(',') : ''})`);
     });
     let round;
@@ -438,8 +445,18 @@ describe('grade outbox: no scans and no lost changes on the send path', () => {
     expect(ticketInserts.every((op) => op.startsWith('grade_outbox_claims.insertMany(')), ops.join(' ')).to.equal(true);
     const dueDeletes = ops.filter((op) => op.startsWith('grade_due.delete'));
     expect(dueDeletes.length, ops.join(' ')).to.be.within(1, Math.ceil(attempted / 100));
+    // The outbox and delivery documents are read a group at a time (`_id: {$in}`), and once more
+    // (the outbox) per batch after the sends; the leases, then the sent outcomes, are written a
+    // group at a time (a command each), not one per grade.
+    const groups = Math.ceil(attempted / 16);
+    const reads = (collection: string) => ops.filter((op) => op.startsWith(`${collection}.find`)).length;
+    expect(reads('grade_outbox'), ops.join(' ')).to.be.within(1, groups + Math.ceil(attempted / 100));
+    expect(reads('grade_deliveries'), ops.join(' ')).to.be.within(1, groups);
+    const deliveryWrites = ops.filter((op) => op.startsWith('grade_deliveries.'));
+    expect(deliveryWrites.every((op) => op.startsWith('grade_deliveries.bulkWrite(') || op.startsWith('grade_deliveries.find')), ops.join(' ')).to.equal(true);
+    expect(deliveryWrites.filter((op) => op.startsWith('grade_deliveries.bulkWrite(')).length, ops.join(' ')).to.be.within(2, 2 * groups);
     expect(dueDeletes.every((op) => op === 'grade_due.deleteMany(_id)'), ops.join(' ')).to.equal(true);
-    expect(ops.filter((op) => op.startsWith('grade_outbox.')).every((op) => op === 'grade_outbox.findOne(_id)'), 'the sender never writes the outbox document').to.equal(true);
+    expect(ops.filter((op) => op.startsWith('grade_outbox.')).every((op) => op === 'grade_outbox.findOne(_id)' || op === 'grade_outbox.find(_id)'), 'the sender never writes the outbox document').to.equal(true);
   });
 
   it('a change recorded after the platform took the score, before the send is recorded as done, is sent afterwards', async () => {

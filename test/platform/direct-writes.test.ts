@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Types, type Model } from 'mongoose';
-import { insertValidated, updateRaw } from '../../src/platform/database/direct';
+import { bulkUpdateRaw, insertValidated, updateRaw } from '../../src/platform/database/direct';
 import { GradeDeliveryModel, GradeDueModel, GradeOutboxModel } from '../../src/grading/outbox.model';
 import { SandboxGrade, SandboxScore } from '../../src/sandbox/ags.models';
 
@@ -52,6 +52,27 @@ describe('driver writes (direct.ts) store what mongoose stored', () => {
       () => ({ $set: { activityId: 'a', userSub: 'u', lockedBy: 'o', lockedUntil: now, claimCount: 1 } }),
       () => ({ $set: { activityId: 'a', userSub: 'u', version: 3, changedAt: now, lockedBy: null, lockedUntil: null, state: 'sent', reason: null, attempts: 0, nextAttemptAt: null, lastAttemptAt: now, sentVersion: 3, sentScoreGiven: 5, sentScoreMaximum: 10, sentTimestamp: now, sentAt: now, lineItemUrl: 'http://x' } }),
     ]);
+  });
+
+  it('the same delivery writes a group at a time (bulkUpdateRaw: the leases, then the outcomes) store what updateRaw stores', async () => {
+    const now = new Date();
+    const steps = [
+      () => ({ $set: { activityId: 'a', userSub: 'u', lockedBy: 'o', lockedUntil: now, claimCount: 1 } }),
+      () => ({ $set: { activityId: 'a', userSub: 'u', version: 3, changedAt: now, lockedBy: null, lockedUntil: null, state: 'sent', reason: null, attempts: 0, nextAttemptAt: null, lastAttemptAt: now, sentVersion: 3, sentScoreGiven: 5, sentScoreMaximum: 10, sentTimestamp: now, sentAt: now, lineItemUrl: 'http://x' } }),
+    ];
+    const [one, other] = ids('delivery-bulk');
+    const [single] = ids('delivery-single');
+    for (const [i, step] of steps.entries()) {
+      await bulkUpdateRaw(GradeDeliveryModel, [one, other].map((id) => ({ filter: { _id: id }, update: step(), upsert: i === 0 })));
+      await updateRaw(GradeDeliveryModel, { _id: single }, step(), { upsert: i === 0 });
+      const masked = async (id: string) => JSON.stringify(shape(await stored(GradeDeliveryModel, id))).replaceAll(id, '<id>');
+      expect(await masked(one), `step ${i + 1}`).to.equal(await masked(single));
+      expect(await masked(other), `step ${i + 1}`).to.equal(await masked(single));
+    }
+    // Without upsert, a document that is not there is not created.
+    const [absent] = ids('delivery-absent');
+    await bulkUpdateRaw(GradeDeliveryModel, [{ filter: { _id: absent }, update: steps[1]() }]);
+    expect(await stored(GradeDeliveryModel, absent)).to.equal(null);
   });
 
   it('a queue entry upsert', async () => {
