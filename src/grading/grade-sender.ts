@@ -193,7 +193,7 @@ export async function runGradeSenderOnce(options: GradeSenderOptions = {}): Prom
         }
         const won = await takeTickets(candidates, owner);
         round.skipped += candidates.length - won.length;
-        const claims = won.length > 0 ? await leaseClaims(won, owner, now) : [];
+        const claims = await leaseClaims(won, owner, now);
         await eachAtMost(claims, concurrency, async (claim) => {
           if (options.beforeSend) await options.beforeSend(claim);
           round[await deliver(claim, now, timeoutMs, settlements)] += 1;

@@ -160,19 +160,25 @@ async function requeueIfChanged(which: DueRef, attempted: Attempted | null, read
 /** A Map key for a Mixed `_id` (a string, or the ObjectId of a document recorded before gradeSyncId). */
 const idKey = (id: unknown): string => (typeof id === 'string' ? `s:${id}` : `o:${String(id)}`);
 
+/** Below the 1,000 `_id`s the embedded database's build reads by index in one query. */
+const ID_BATCH = 500;
+
+/** `{ _id: { $in } }` filters for ids, ID_BATCH at a time. */
+function idFilters(ids: Id[]): { _id: { $in: Id[] } }[] {
+  const filters = [];
+  for (let at = 0; at < ids.length; at += ID_BATCH) filters.push({ _id: { $in: ids.slice(at, at + ID_BATCH) } });
+  return filters;
+}
+
 /**
  * Documents by `_id`, a batch per query (`_id: {$in}`: on the embedded FerretDB, Fieldbook's build
  * answers it from the `_id` index, as MongoDB does), keyed by idKey.
  */
 async function findByIds<T extends { _id: unknown }>(model: Parameters<typeof findManyRaw>[0], ids: Id[]): Promise<Map<string, T>> {
   const found = new Map<string, T>();
-  for (let at = 0; at < ids.length; at += ID_BATCH) {
-    for (const doc of await findManyRaw<T>(model, { _id: { $in: ids.slice(at, at + ID_BATCH) } })) found.set(idKey(doc._id), doc);
-  }
+  for (const filter of idFilters(ids)) for (const doc of await findManyRaw<T>(model, filter)) found.set(idKey(doc._id), doc);
   return found;
 }
-/** Below the 1,000 `_id`s the embedded database's build reads by index in one query. */
-const ID_BATCH = 500;
 
 /**
  * Queue entries of a batch of sends, removed together after the batch (one delete instead of one
@@ -208,7 +214,7 @@ export class DueSettlements {
     const settled = this.settled.splice(0);
     if (settled.length === 0) return 0;
     const ids = settled.map((s) => s.which._id);
-    for (let at = 0; at < ids.length; at += ID_BATCH) await deleteManyRaw(GradeDueModel, { _id: { $in: ids.slice(at, at + ID_BATCH) } });
+    for (const filter of idFilters(ids)) await deleteManyRaw(GradeDueModel, filter);
     const outboxes = await findByIds<GradeOutbox>(GradeOutboxModel, ids);
     let requeued = 0;
     for (const { which, attempted } of settled) if (await requeueIfChanged(which, attempted, { outbox: outboxes.get(idKey(which._id)) ?? null })) requeued += 1;
