@@ -20,6 +20,8 @@ export function installViews(app: Express, options: { cache?: boolean } = {}): v
     helpers: {
       eq: (a: unknown, b: unknown) => a === b,
       gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+      // {{concat 'item_' index '_text'}}: a field name built from parts (the last argument is Handlebars' options).
+      concat: (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''),
       // {{localTime date}} or {{localTime date zone}}: a <time> the viewer's browser shows in their zone.
       localTime: (value: unknown, ...rest: unknown[]) => localTimeHtml(value, typeof rest[0] === 'string' ? rest[0] : null),
     },

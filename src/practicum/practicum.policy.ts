@@ -6,6 +6,11 @@
 import type { Types } from 'mongoose';
 import type { Caller } from '../lti/caller';
 import { forbidden } from '../platform/errors';
+import { isOwner, teachesCourse, viewFor, type CourseView } from '../activities/activity.policy';
+
+export { coordinatesProgram, isOwner, teachesCourse, viewFor } from '../activities/activity.policy';
+/** The practicum screen a caller gets (the course-wide view of src/activities/activity.policy.ts). */
+export type PracticumView = CourseView;
 import type { ActorRole } from './practicum.transitions';
 
 interface EntryRef {
@@ -31,37 +36,10 @@ export interface ExternalActor {
 
 export type PracticumActor = { kind: 'lti'; caller: Caller } | ExternalActor;
 
-export function isOwner(caller: Caller, entry: EntryRef): boolean {
-  return caller.iss === entry.iss && caller.sub === entry.candidateSub;
-}
-
 export function isMentorOf(actor: PracticumActor, entry: EntryRef): boolean {
   if (actor.kind === 'external') return actor.scope.activityId === String(entry.activityId) && actor.scope.candidateSubs.includes(entry.candidateSub);
   const c = actor.caller;
   return c.roles.includes('mentor') && c.iss === entry.iss && c.contextId === entry.contextId && c.menteeSubs.includes(entry.candidateSub);
-}
-
-export function teachesCourse(caller: Caller, record: { iss: string; contextId: string | null }): boolean {
-  return caller.roles.includes('faculty') && caller.iss === record.iss && record.contextId !== null && caller.contextId === record.contextId;
-}
-
-/**
- * Coordinators see (never change) the practicum logs of the courses where the LMS gave them that
- * role. Until programs exist, a coordinator's reach is the launch's course, never the platform.
- */
-export function coordinatesProgram(caller: Caller, record: { iss: string; contextId: string | null }): boolean {
-  return caller.roles.includes('coordinator') && caller.iss === record.iss && record.contextId !== null && caller.contextId === record.contextId;
-}
-
-export type PracticumView = 'faculty' | 'coordinator' | 'mentor' | 'candidate' | 'none';
-
-/** Which practicum screen a caller gets for an activity; the most capable role wins. */
-export function viewFor(caller: Caller, activity: ActivityRef): PracticumView {
-  if (teachesCourse(caller, activity)) return 'faculty';
-  if (coordinatesProgram(caller, activity)) return 'coordinator';
-  if (caller.roles.includes('mentor') && caller.iss === activity.iss && caller.contextId === activity.contextId) return 'mentor';
-  if (caller.roles.includes('candidate') && caller.iss === activity.iss) return 'candidate';
-  return 'none';
 }
 
 /** The role a caller acts in when changing entries of this activity (null: may change none). */

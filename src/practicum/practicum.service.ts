@@ -1,7 +1,7 @@
 /**
  * Practicum-log use cases. No req/res here: routes pass the activity, the actor and validated input.
  * Every status change is one conditional single-document update (status + version in the filter,
- * made single-winner on FerretDB by a version claim: practicum-claim.ts), followed by the audit
+ * made single-winner on FerretDB by a version claim: src/platform/database/version-claim.ts), followed by the audit
  * record and settleCandidate, which recomputes the derived progress and grade from the entries
  * (practicum-settle.ts). Each step is safe to repeat; transient database errors are retried.
  */
@@ -22,7 +22,7 @@ import { settleCandidate, settleCandidateProgress } from './practicum-settle';
 import { withTransientRetry } from '../platform/transient';
 import { resolveSite } from './practicum-sites.service';
 import type { ProgressItem } from './progress-store';
-import { underClaim } from './practicum-claim';
+import { underClaim } from '../platform/database/version-claim';
 
 export interface PracticumContext {
   activity: Activity;

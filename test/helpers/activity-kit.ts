@@ -12,7 +12,9 @@ export interface PlaceActivityInput {
   /** An existing deep-linking placement; one is created when omitted. */
   addActivityPlacementId?: string;
   /** Kind-specific picker fields, e.g. { gradingMode: 'faculty-score' } for a grade faculty send by hand. */
-  settings?: Record<string, string>;
+  settings?: Record<string, string | string[]>;
+  /** The kind to place (default: the practicum log). */
+  activityType?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function placeActivity(input: PlaceActivityInput): Promise<SandboxP
   const placementId = input.addActivityPlacementId ?? (await createSandboxPlacement(input.courseId, { kind: 'deep_linking', title: 'Add a Fieldbook activity' })).id;
   const picker = await deepLinkAs(baseUrl, { personId: input.facultyId, placementId });
   expect(picker.status, picker.text).to.equal(200);
-  const submitted = await submitPicker(picker.agent, picker.text, { activityType: 'practicum-log', title: input.title, pointsPossible: String(input.points), ...input.settings });
+  const submitted = await submitPicker(picker.agent, picker.text, { activityType: input.activityType ?? 'practicum-log', title: input.title, pointsPossible: String(input.points), ...input.settings });
   expect(submitted.status, submitted.text).to.equal(200);
   const confirmation = await returnDeepLink(baseUrl, picker.agent, submitted.text);
   expect(confirmation.status, confirmation.text).to.equal(200);

@@ -1,17 +1,19 @@
 /**
- * Version claims: the guard that makes an entry's conditional update single-winner on FerretDB.
+ * Version claims: the guard that makes a record's conditional update single-winner on FerretDB
+ * (practicum entries, mentorship check-ins and goals: any record keyed by an ObjectId).
  *
  * MongoDB applies `findOneAndUpdate({ _id, version })` atomically; FerretDB applies it as
  * read-then-write, so two reviewers acting on the same version could both "win". Before changing
- * an entry, a writer inserts a ticket with _id `<entryId>:<version>` (a unique-_id insert is atomic
+ * a record, a writer inserts a ticket with _id `<entryId>:<version>` (a unique-_id insert is atomic
  * on both servers); only the writer that inserted it goes on, and it removes the ticket once its
  * update is done. A ticket left by a crashed writer is taken over after CLAIM_LEASE_MS.
  */
 import mongoose, { Schema } from 'mongoose';
-import { isDuplicateKeyError } from '../platform/errors';
+import { isDuplicateKeyError } from '../errors';
 
 const claimSchema = new Schema(
   { _id: { type: String, required: true }, createdAt: { type: Date, required: true } },
+  // The collection keeps the name it had when only practicum entries were claimed.
   { collection: 'practicum_entry_claims', versionKey: false },
 );
 const PracticumClaimModel = mongoose.model('PracticumEntryClaim', claimSchema);

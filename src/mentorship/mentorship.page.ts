@@ -1,0 +1,193 @@
+/** Loads what one caller's mentorship screen shows, scoped by the policy, and builds its view model. */
+import { randomBytes } from 'node:crypto';
+import type { Activity } from '../activities/activity.model';
+import { listCourseMembers } from '../courses/course-membership.service';
+import { listCourseMentors } from '../courses/course-mentors.service';
+import type { Caller } from '../lti/caller';
+import { withTransientRetry } from '../platform/transient';
+import { longDate, type FieldErrors } from '../platform/validate';
+import { frameworkElements } from '../practicum/practicum-settings';
+import { CheckInModel, type CheckIn } from './checkin.model';
+import { MentorshipAuditModel, type MentorshipAudit } from './checkin-audit.model';
+import { computeCompliance, openActionItems } from './compliance';
+import { cadenceStart } from './mentorship-grade';
+import { MentorshipGoalModel, type MentorshipGoal } from './mentorship-goal.model';
+import { checkInScope, mentorshipView } from './mentorship.policy';
+import { checkInFormValues, presentAudit, presentCheckIn, presentCompliance, presentGoal } from './mentorship.presenter';
+import { PULSE_SCALES } from './mentorship.schemas';
+import { AGENDA_TEMPLATES, cadenceText, readMentorshipSettings, type MentorshipSettings } from './mentorship-settings';
+
+export interface MentorshipPageOptions {
+  ltik: string;
+  today: string;
+  flash?: { tone: 'success' | 'danger' | 'warning'; text: string } | null;
+  failures?: string[];
+  /** The check-in form as typed, with its errors (a failed post). */
+  form?: { values: Record<string, unknown>; errors: FieldErrors };
+  goalForm?: { values: Record<string, unknown>; errors: FieldErrors };
+  /** ?edit=<check-in id> / ?goal=<goal id>: the candidate's own record opened in the form. */
+  editId?: string;
+  goalId?: string;
+  /** The mentor's review form as typed (comment, ticked check-ins, errors). */
+  review?: { comment: string; selected: string[]; errors: FieldErrors };
+}
+
+export function todayIso(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+const byCandidate = <T extends { candidateSub: string }>(rows: T[]) => {
+  const map = new Map<string, T[]>();
+  for (const r of rows) map.set(r.candidateSub, [...(map.get(r.candidateSub) ?? []), r]);
+  return map;
+};
+
+export function standardNames(settings: MentorshipSettings) {
+  const elements = frameworkElements(settings.frameworkId);
+  const names = new Map(elements.map((e) => [e.id, e.label]));
+  return { elements, nameOf: (id: string) => names.get(id) ?? id };
+}
+
+export async function buildMentorshipPage(caller: Caller, activity: Activity, options: MentorshipPageOptions) {
+  const view = mentorshipView(caller, activity);
+  const settings = readMentorshipSettings(activity.settings);
+  const base = {
+    ltik: options.ltik,
+    aid: String(activity._id),
+    view,
+    isCandidate: view === 'candidate',
+    isMentor: view === 'mentor',
+    isFaculty: view === 'faculty',
+    isCoordinator: view === 'coordinator',
+    isNone: view === 'none',
+    flash: options.flash ?? null,
+    failures: options.failures ?? [],
+    cadence: cadenceText(settings),
+    requiresSignOff: settings.requiresSignOff,
+  };
+  if (view === 'none') return base;
+  const scope = checkInScope(caller, activity);
+  const start = cadenceStart(activity);
+  const { elements, nameOf } = standardNames(settings);
+
+  if (view === 'candidate') {
+    const [checkIns, goals, trail, [mentor]] = await Promise.all([
+      withTransientRetry(() => CheckInModel.find(scope).sort({ date: 1, createdAt: 1 }).limit(500).lean<CheckIn[]>()),
+      withTransientRetry(() => MentorshipGoalModel.find(scope).sort({ createdAt: 1 }).limit(100).lean<MentorshipGoal[]>()),
+      withTransientRetry(() => MentorshipAuditModel.find({ activityId: activity._id, candidateSub: caller.sub }).sort({ at: -1 }).limit(50).lean<MentorshipAudit[]>()),
+      listCourseMentors(activity, [caller.sub]),
+    ]);
+    const compliance = computeCompliance(settings, checkIns, options.today, start);
+    const editing = options.editId ? checkIns.find((c) => String(c._id) === options.editId && c.status !== 'signed-off') : undefined;
+    const values = checkInFormValues({ typed: options.form?.values, editing, carried: openActionItems(checkIns), settings, formToken: randomBytes(12).toString('base64url') });
+    const editingGoal = options.goalId ? goals.find((g) => String(g._id) === options.goalId) : undefined;
+    return {
+      ...base,
+      compliance: presentCompliance(compliance, settings),
+      mentor: mentor ? { name: mentor.name, email: mentor.email } : null,
+      checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, options.today, settings)),
+      goals: goals.map((g) => presentGoal(g, nameOf)),
+      form: {
+        values,
+        errors: options.form?.errors ?? {},
+        hasErrors: Boolean(options.form && Object.keys(options.form.errors).length),
+        isEditing: Boolean(values.checkInId),
+        templates: settings.templates.map((t) => ({ value: t, label: AGENDA_TEMPLATES[t].label, agenda: AGENDA_TEMPLATES[t].agenda, selected: t === values.template })),
+        modes: [
+          { value: 'in-person', label: 'In person' },
+          { value: 'video', label: 'Video call' },
+          { value: 'phone', label: 'Phone call' },
+        ].map((m) => ({ ...m, selected: m.value === values.mode })),
+        goals: goals.filter((g) => g.status === 'active' || values.goalIds.includes(String(g._id))).map((g) => ({ id: String(g._id), title: g.title, checked: values.goalIds.includes(String(g._id)) })),
+        pulse: Object.entries(PULSE_SCALES).map(([key, label]) => ({ key, label, options: [1, 2, 3, 4, 5].map((n) => ({ n, checked: values.pulse[key] === String(n) })) })),
+        required: Object.fromEntries(settings.requiredParts.map((p) => [p, true])),
+      },
+      goalForm: presentGoalForm(options.goalForm, editingGoal, elements),
+      trail: trail.map(presentAudit),
+    };
+  }
+
+  // Mentor, faculty, coordinator: the candidates the scope covers.
+  const [checkIns, roster, mentors] = await Promise.all([
+    withTransientRetry(() => CheckInModel.find(scope).sort({ date: 1, createdAt: 1 }).limit(5000).lean<CheckIn[]>()),
+    view === 'mentor' ? Promise.resolve([]) : listCourseMembers(activity, 'candidate'),
+    listCourseMentors(activity, view === 'mentor' ? caller.menteeSubs : undefined),
+  ]);
+  const grouped = byCandidate(checkIns);
+  const names = new Map<string, string>([...roster.filter((m) => !m.isTestUser).map((m) => [m.sub, m.name] as const), ...checkIns.map((c) => [c.candidateSub, c.candidateName] as const)]);
+  if (view === 'mentor') for (const sub of caller.menteeSubs) if (!names.has(sub)) names.set(sub, '');
+  const mentorOf = new Map(mentors.map((m) => [m.candidateSub, m.name]));
+  const rows = [...names]
+    .map(([sub, name]) => {
+      const own = grouped.get(sub) ?? [];
+      const c = presentCompliance(computeCompliance(settings, own, options.today, start), settings);
+      return { sub, name: name || 'Candidate not yet launched', mentor: mentorOf.get(sub) ?? null, compliance: c, href: `/lti/mentorship/candidates/${encodeURIComponent(sub)}?ltik=${encodeURIComponent(options.ltik)}&aid=${String(activity._id)}` };
+    })
+    .sort((a, b) => Number(b.compliance.isOverdue) - Number(a.compliance.isOverdue) || a.name.localeCompare(b.name));
+  const awaiting = checkIns.filter((c) => c.status === 'held').sort((a, b) => a.date.localeCompare(b.date));
+  const present = (c: CheckIn) => presentCheckIn(c, view, options.today, settings);
+  const selected = new Set(options.review?.selected ?? []);
+  return {
+    ...base,
+    rows,
+    summary: {
+      candidates: rows.length,
+      overdue: rows.filter((r) => r.compliance.isOverdue).length,
+      flags: rows.filter((r) => r.compliance.hasPulseFlag).length,
+      awaiting: awaiting.length,
+      complete: rows.filter((r) => r.compliance.isComplete).length,
+    },
+    awaiting: awaiting.map((c) => ({ ...present(c), isSelected: selected.has(`${String(c._id)}:${c.version}`) })),
+    upcoming: checkIns.filter((c) => c.status === 'planned' && c.date >= options.today).map(present),
+    review: { comment: options.review?.comment ?? '', errors: options.review?.errors ?? {} },
+    canReview: view === 'mentor',
+    canOpenCandidate: view === 'faculty' || view === 'coordinator' || view === 'mentor',
+    showPulseFlags: view === 'faculty' || view === 'coordinator',
+    exportHref: view === 'faculty' || view === 'coordinator' ? `/lti/mentorship/export.csv?ltik=${encodeURIComponent(options.ltik)}&aid=${String(activity._id)}` : null,
+    longToday: longDate(options.today),
+  };
+}
+
+function presentGoalForm(form: MentorshipPageOptions['goalForm'], editing: MentorshipGoal | undefined, elements: { id: string; label: string }[]) {
+  const typed = form?.values;
+  const text = (k: string) => (typeof typed?.[k] === 'string' ? (typed[k] as string) : '');
+  const values = typed
+    ? { goalId: text('goalId'), version: text('version'), title: text('title'), specific: text('specific'), measurable: text('measurable'), achievable: text('achievable'), relevant: text('relevant'), targetDate: text('targetDate'), status: text('status') || 'active', progressPercent: text('progressPercent'), progressNote: text('progressNote'), standards: Array.isArray(typed.standards) ? (typed.standards as string[]) : typed.standards ? [String(typed.standards)] : [] }
+    : editing
+      ? { goalId: String(editing._id), version: String(editing.version), title: editing.title, specific: editing.specific, measurable: editing.measurable, achievable: editing.achievable, relevant: editing.relevant, targetDate: editing.targetDate ?? '', status: editing.status, progressPercent: '', progressNote: '', standards: editing.standards ?? [] }
+      : { goalId: '', version: '', title: '', specific: '', measurable: '', achievable: '', relevant: '', targetDate: '', status: 'active', progressPercent: '', progressNote: '', standards: [] as string[] };
+  return {
+    values,
+    errors: form?.errors ?? {},
+    isEditing: Boolean(values.goalId),
+    standards: elements.map((e) => ({ ...e, checked: values.standards.includes(e.id) })),
+    statuses: [
+      { value: 'active', label: 'In progress' },
+      { value: 'achieved', label: 'Achieved' },
+      { value: 'dropped', label: 'Set aside' },
+    ].map((s) => ({ ...s, selected: s.value === values.status })),
+  };
+}
+
+/** One candidate's whole history (faculty, coordinator, their mentor): check-ins, goals, audit, compliance. */
+export async function buildCandidateHistory(caller: Caller, activity: Activity, candidateSub: string, today: string) {
+  const view = mentorshipView(caller, activity);
+  const settings = readMentorshipSettings(activity.settings);
+  const scope = { ...checkInScope(caller, activity), candidateSub };
+  const [checkIns, goals, trail] = await Promise.all([
+    withTransientRetry(() => CheckInModel.find(scope).sort({ date: 1, createdAt: 1 }).limit(500).lean<CheckIn[]>()),
+    withTransientRetry(() => MentorshipGoalModel.find(scope).sort({ createdAt: 1 }).limit(100).lean<MentorshipGoal[]>()),
+    view === 'mentor' ? Promise.resolve([]) : withTransientRetry(() => MentorshipAuditModel.find({ activityId: activity._id, candidateSub }).sort({ at: -1 }).limit(200).lean<MentorshipAudit[]>()),
+  ]);
+  const { nameOf } = standardNames(settings);
+  const compliance = presentCompliance(computeCompliance(settings, checkIns, today, cadenceStart(activity)), settings);
+  return {
+    view,
+    compliance,
+    checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, today, settings)),
+    goals: goals.map((g) => presentGoal(g, nameOf)),
+    trail: trail.map(presentAudit),
+    canReturn: view === 'faculty',
+    name: checkIns.find((c) => c.candidateName)?.candidateName ?? '',
+  };
+}
