@@ -117,7 +117,7 @@ export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm): Pr
     pulse,
   };
 
-  let checkInId = form.checkInId;
+  const checkInId = form.checkInId;
   if (!checkInId && form.formToken) {
     // The same form posted twice (Back, a double click) edits what its first post made.
     const key = `checkin:${JSON.stringify([String(ctx.activity._id), caller.sub, form.formToken])}`;

@@ -49,8 +49,8 @@ async function submitAndApproveFromCourseNav(course: Course, activityId: string)
 }
 
 describe('activity kinds: one seam, one course per activity', () => {
-  it('the registry holds the practicum log, and only built kinds are offered', () => {
-    expect(ACTIVITY_KINDS.map((k) => k.type)).to.deep.equal(['practicum-log']);
+  it('the registry holds the practicum log and mentorship check-ins, and only built kinds are offered', () => {
+    expect(ACTIVITY_KINDS.map((k) => k.type)).to.deep.equal(['practicum-log', 'mentorship-checkins']);
   });
 
   it('a course-navigation launch lists the course’s activities and opens one by id only within the course', async () => {
