@@ -8,6 +8,8 @@ import { cadenceStart, MENTORSHIP, reconcileMentorshipGrades } from './mentorshi
 import { buildMentorshipPage, todayIso } from './mentorship.page';
 import { mentorshipView } from './mentorship.policy';
 import { createMentorshipRouter } from './mentorship.routes';
+import { createMentorshipAccessRouter } from './mentorship-mentor.routes';
+import { mentorshipExternalPart, type MentorshipPageState } from './mentorship-mentor.page';
 import { describeMentorshipSettings, mentorshipSettingsFormSchema, mentorshipSettingsFromForm, presentMentorshipPicker, readMentorshipSettings } from './mentorship-settings';
 
 const SECTIONS: Record<CourseView, ShellSection[]> = {
@@ -49,6 +51,8 @@ export const mentorshipKind: ActivityKind = {
     return { partial: 'mentorship/panel', model: await buildMentorshipPage(caller, activity, { ltik, today: todayIso() }) };
   },
   routes: (deps) => createMentorshipRouter(deps),
+  externalRoutes: (deps) => createMentorshipAccessRouter(deps),
+  externalAwaiting: (reach, kept) => mentorshipExternalPart(reach, kept as MentorshipPageState | undefined),
   jobs: () => [{ name: 'reconcile-mentorship-grades', everyMs: 5 * 60_000, run: async (now) => ({ repaired: await reconcileMentorshipGrades(todayIso(now)) }) }],
   async awaiting({ caller, activity }) {
     const view = mentorshipView(caller, activity);

@@ -30,7 +30,11 @@ export interface MentorshipPageOptions {
   goalId?: string;
   /** The mentor's review form as typed (comment, ticked check-ins, errors). */
   review?: { comment: string; selected: string[]; errors: FieldErrors };
+  /** The mentor form as typed, with its errors. */
+  mentorForm?: { values: Record<string, unknown>; errors: FieldErrors };
 }
+
+const textOf = (v: unknown) => (typeof v === 'string' ? v : '');
 
 export function todayIso(now = new Date()): string {
   return now.toISOString().slice(0, 10);
@@ -84,7 +88,11 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
     return {
       ...base,
       compliance: presentCompliance(compliance, settings),
-      mentor: mentor ? { name: mentor.name, email: mentor.email } : null,
+      mentor: mentor ? { name: mentor.name, email: mentor.email, statusLabel: mentor.statusLabel } : null,
+      mentorForm: {
+        values: { mentorName: textOf(options.mentorForm?.values.mentorName) || (options.mentorForm ? '' : (mentor?.name ?? '')), mentorEmail: textOf(options.mentorForm?.values.mentorEmail) || (options.mentorForm ? '' : (mentor?.email ?? '')) },
+        errors: options.mentorForm?.errors ?? {},
+      },
       checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, options.today, settings)),
       goals: goals.map((g) => presentGoal(g, nameOf)),
       form: {

@@ -10,7 +10,9 @@ import { presentShell } from '../activities/shell.presenter';
 import { activityRoute } from '../lti/activity-pipeline';
 import { renderActivityPage } from '../lti/launch.page';
 import { safeFileName, toCsv } from '../platform/csv';
-import { forbidden, notFound } from '../platform/errors';
+import { AppError, forbidden, notFound } from '../platform/errors';
+import { nameCourseMentor } from '../courses/course-mentors.service';
+import { mentorFormSchema } from '../courses/course-mentor.schemas';
 import { parseForm } from '../platform/validate';
 import { sendDownload } from '../practicum/practicum-export.routes';
 import { CheckInModel, type CheckIn } from './checkin.model';
@@ -160,6 +162,36 @@ export function createMentorshipRouter(deps: KindDeps): Router {
       const result = await reviewCheckIns(ctx, 'return', parseRefs(parsed.value.checkIns), parsed.value.comment);
       const status = result.done.length === 0 ? FAILURE_STATUS[result.failed[0].reason] : 200;
       await render(res, request, { flash: reviewFlash(result, 'returned to the candidate'), failures: result.failed.map((f) => f.message) }, status);
+    }),
+  );
+
+  /** The candidate names (or renames) their course mentor, who gets an emailed link (shared by every activity of the course). */
+  router.post(
+    '/mentorship/mentor',
+    activityRoute({ kind: MENTORSHIP, roles: ['candidate'] }, async (request, req, res) => {
+      const { caller, activity } = request;
+      contextFor(request, 'candidate');
+      const parsed = parseForm(mentorFormSchema, req.body);
+      if (!parsed.ok) {
+        await render(res, request, { mentorForm: { values: req.body as Record<string, unknown>, errors: parsed.errors }, flash: { tone: 'danger', text: 'The mentor was not saved: fix the fields marked below.' } }, 400);
+        return;
+      }
+      try {
+        await nameCourseMentor(deps, {
+          course: { iss: activity.iss, clientId: activity.clientId, contextId: activity.contextId ?? null, title: caller.contextTitle || activity.contextTitle || '' },
+          activity: { id: String(activity._id), title: activity.title },
+          candidate: { sub: caller.sub, name: caller.name },
+          mentor: { name: parsed.value.mentorName, email: parsed.value.mentorEmail },
+          actor: { sub: caller.sub, name: caller.name, role: 'candidate' },
+        });
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status !== 429) throw err;
+        // At a sending limit: the page again with what was typed, so nothing is lost when it lifts.
+        if (typeof err.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
+        await render(res, request, { mentorForm: { values: req.body as Record<string, unknown>, errors: {} }, flash: { tone: 'danger', text: err.message } }, 429);
+        return;
+      }
+      await render(res, request, { flash: { tone: 'success', text: `${parsed.value.mentorName} was invited by email to see and sign off your check-ins.` } });
     }),
   );
 

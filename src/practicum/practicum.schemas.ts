@@ -92,12 +92,7 @@ export const queueFilterSchema = z.object({
 });
 
 /** Naming a mentor (candidate) or reassigning one (faculty: `candidate` names whose). */
-export const mentorFormSchema = z.object({
-  candidate: z.preprocess(blank, z.string().max(255).optional()),
-  mentorName: z.string().trim().min(1, 'Enter the mentor’s name.').max(200, 'Keep the name under 200 characters.'),
-  mentorEmail: z.string().trim().min(1, 'Enter the mentor’s email address.').max(320, 'That email address is too long.').email('Enter a valid email address, e.g. name@school.org.'),
-});
-export type MentorForm = z.infer<typeof mentorFormSchema>;
+export { mentorFormSchema, type MentorForm } from '../courses/course-mentor.schemas';
 
 /** "Send a new link" to the mentor already named. */
 export const mentorResendSchema = z.object({ candidate: z.preprocess(blank, z.string().max(255).optional()) });

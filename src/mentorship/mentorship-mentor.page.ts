@@ -1,0 +1,81 @@
+/**
+ * Mentorship's part of the emailed mentor's home page (ActivityKind.externalAwaiting): per
+ * check-in activity of the mentor's reach, their mentees' check-ins awaiting sign-off, planned
+ * meetings, and each mentee's compliance line (views/partials/mentorship/external-home.hbs).
+ * A pulse shows only when the candidate shared it.
+ */
+import { ActivityModel, type Activity } from '../activities/activity.model';
+import type { ExternalHomePart, ExternalReach } from '../activities/activity-kind';
+import type { FieldErrors } from '../platform/validate';
+import { CheckInModel, type CheckIn } from './checkin.model';
+import { computeCompliance } from './compliance';
+import { cadenceStart, MENTORSHIP } from './mentorship-grade';
+import { todayIso } from './mentorship.page';
+import { externalScope, type ExternalMentor } from './mentorship.policy';
+import { presentCheckIn, presentCompliance } from './mentorship.presenter';
+import { readMentorshipSettings } from './mentorship-settings';
+
+export interface MentorshipReach {
+  activity: Activity;
+  courseTitle: string;
+  actor: ExternalMentor;
+  candidateNames: Map<string, string>;
+}
+
+export interface MentorshipPageState {
+  reach?: MentorshipReach[];
+  kept?: { comment: string; selected: string[]; errors: FieldErrors };
+}
+
+export async function mentorshipReachOf(reach: ExternalReach): Promise<MentorshipReach[]> {
+  const { session } = reach;
+  const perCourse = await Promise.all(
+    reach.courses.map(async (course) => {
+      const activities = (await ActivityModel.find({ iss: session.scope.iss, clientId: course.clientId, contextId: course.contextId, type: MENTORSHIP }).sort({ createdAt: 1 }).lean()) as Activity[];
+      const candidateSubs = course.candidates.map((c) => c.sub);
+      return activities.map((activity) => ({
+        activity,
+        courseTitle: course.title || activity.contextTitle || '',
+        actor: { kind: 'external' as const, email: session.email, name: session.name, scope: { activityId: String(activity._id), candidateSubs } },
+        candidateNames: new Map(course.candidates.map((c) => [c.sub, c.name])),
+      }));
+    }),
+  );
+  return perCourse.flat();
+}
+
+export const MENTORSHIP_MENTOR_SECTIONS = [
+  { id: 'checkins-to-sign', label: 'Check-ins to sign off' },
+  { id: 'mentees', label: 'Mentees’ check-ins' },
+];
+
+async function buildSection(r: MentorshipReach, selected: Set<string>, today: string) {
+  const settings = readMentorshipSettings(r.activity.settings);
+  const checkIns = await CheckInModel.find(externalScope(r.actor, r.activity)).sort({ date: 1, createdAt: 1 }).limit(2000).lean<CheckIn[]>();
+  const present = (c: CheckIn) => ({ ...presentCheckIn(c, 'external', today, settings), candidateName: r.candidateNames.get(c.candidateSub) || c.candidateName, isSelected: selected.has(`${String(c._id)}:${c.version}`) });
+  return {
+    aid: String(r.activity._id),
+    activityTitle: r.activity.title,
+    courseTitle: r.courseTitle,
+    requiresSignOff: settings.requiresSignOff,
+    awaiting: settings.requiresSignOff ? checkIns.filter((c) => c.status === 'held').map(present) : [],
+    upcoming: checkIns.filter((c) => c.status === 'planned' && c.date >= today).map(present),
+    mentees: [...r.candidateNames].map(([sub, name]) => ({ name, compliance: presentCompliance(computeCompliance(settings, checkIns.filter((c) => c.candidateSub === sub), today, cadenceStart(r.activity)), settings) })),
+  };
+}
+
+export async function mentorshipExternalPart(reach: ExternalReach, state?: MentorshipPageState): Promise<ExternalHomePart | null> {
+  const mine = state?.reach ?? (await mentorshipReachOf(reach));
+  if (mine.length === 0) return null;
+  const today = todayIso();
+  const selected = new Set(state?.kept?.selected ?? []);
+  const sections = await Promise.all(mine.map((r) => buildSection(r, selected, today)));
+  const awaitingCount = sections.reduce((n, s) => n + s.awaiting.length, 0);
+  return {
+    awaiting: { count: awaitingCount, label: awaitingCount === 1 ? 'check-in to sign off' : 'check-ins to sign off' },
+    sections: MENTORSHIP_MENTOR_SECTIONS,
+    covers: { candidateNames: mine.flatMap((r) => [...r.candidateNames.values()]), courseTitles: mine.map((r) => r.courseTitle), activityTitles: mine.map((r) => r.activity.title) },
+    partial: 'mentorship/external-home',
+    model: { s: reach.session.token, several: sections.length > 1, sections, awaitingCount, comment: state?.kept?.comment ?? '', errors: state?.kept?.errors ?? {} },
+  };
+}
