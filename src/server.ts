@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   // Grades recorded in the outbox reach the LMS from here, with retries; several processes may run it.
   // Its send timeout is validated to end within the shutdown limit (config.ts).
   const gradeSender = startGradeSender({ logger, timeoutMs: config.grading.sendTimeoutMs });
-  // Reconciliation (and, later, reminders): each job run claimed once in the database across instances.
-  const scheduler = startScheduler({ logger, jobs: allJobs() });
+  // Reconciliation and reminders: each job run claimed once in the database across instances.
+  const scheduler = startScheduler({ logger, jobs: allJobs({ config, logger, mailer: fieldbook.mailer }), tickMs: config.jobs.tickMs });
 
   const web = createDrainableServer(fieldbook.app);
   const { server } = web;

@@ -133,7 +133,7 @@ export interface ActivityKind {
    */
   externalRoutes?(deps: ExternalKindDeps): Router;
   /** Jobs for the shared scheduler (src/jobs/scheduler.ts): reconciliation, reminders, digests. */
-  jobs?(): Job[];
+  jobs?(deps: KindDeps): Job[];
   /** Brings records written by earlier versions up to date; idempotent, run at start. Returns how many changed. */
   upgrade?(): Promise<number>;
   /** What awaits this caller in the activity (null: nothing to show for their role). */

@@ -18,6 +18,7 @@ import { mentorshipReachOf, type MentorshipPageState, type MentorshipReach } fro
 import { todayIso } from './mentorship.page';
 import { parseRefs, reviewSchema } from './mentorship.schemas';
 import { reviewCheckIns, type ReviewResult } from './mentorship.service';
+import { isPaused, readPauseToken, setPaused } from './reminder-pause';
 
 const asList = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
 
@@ -77,5 +78,28 @@ export function createMentorshipAccessRouter(deps: ExternalKindDeps): Router {
       await render(flash, { reach: mine }, status, result.failed.map((f) => f.message));
     }),
   );
+  /**
+   * The "pause these reminders" link of every reminder mail: a page saying whose reminders it
+   * covers, and a button (opening the link changes nothing: mail scanners open links).
+   */
+  const pausePage = wrap(async (req, res) => {
+    const token = req.method === 'POST' ? (req.body as Record<string, unknown>).t : req.query.t;
+    const recipient = readPauseToken(deps.config, token);
+    if (!recipient) {
+      res.status(404).render('access/refused', { title: 'Link not recognised', heading: 'This link is not recognised', message: 'Use the “Pause these reminders” link from a Fieldbook reminder email, as it arrived.', code: 'reminder_link_invalid' });
+      return;
+    }
+    const action = (req.body as Record<string, unknown> | undefined)?.action;
+    let flash: string | null = null;
+    if (req.method === 'POST' && (action === 'pause' || action === 'resume')) {
+      await setPaused(recipient, action === 'pause');
+      deps.logger.info({ kind: recipient.kind, action }, 'reminder preference changed');
+      flash = action === 'pause' ? 'Reminders are paused. You will get no more reminder emails from Fieldbook until you turn them back on here.' : 'Reminders are back on.';
+    }
+    res.render('mentorship/reminders', { title: 'Fieldbook reminders', t: token, isPaused: await isPaused(recipient), isMentor: recipient.kind === 'mentor', flash });
+  });
+  router.get('/reminders', pausePage);
+  router.post('/reminders', pausePage);
+
   return router;
 }

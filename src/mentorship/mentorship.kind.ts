@@ -8,6 +8,7 @@ import { cadenceStart, MENTORSHIP, reconcileMentorshipGrades } from './mentorshi
 import { buildMentorshipPage, todayIso } from './mentorship.page';
 import { mentorshipView } from './mentorship.policy';
 import { createMentorshipRouter } from './mentorship.routes';
+import { MENTORSHIP_REMINDERS_JOB, runMentorshipReminders } from './reminders';
 import { createMentorshipAccessRouter } from './mentorship-mentor.routes';
 import { mentorshipExternalPart, type MentorshipPageState } from './mentorship-mentor.page';
 import { describeMentorshipSettings, mentorshipSettingsFormSchema, mentorshipSettingsFromForm, presentMentorshipPicker, readMentorshipSettings } from './mentorship-settings';
@@ -53,7 +54,11 @@ export const mentorshipKind: ActivityKind = {
   routes: (deps) => createMentorshipRouter(deps),
   externalRoutes: (deps) => createMentorshipAccessRouter(deps),
   externalAwaiting: (reach, kept) => mentorshipExternalPart(reach, kept as MentorshipPageState | undefined),
-  jobs: () => [{ name: 'reconcile-mentorship-grades', everyMs: 5 * 60_000, run: async (now) => ({ repaired: await reconcileMentorshipGrades(todayIso(now)) }) }],
+  jobs: (deps) => [
+    { name: 'reconcile-mentorship-grades', everyMs: 5 * 60_000, run: async (now) => ({ repaired: await reconcileMentorshipGrades(todayIso(now)) }) },
+    // Hourly: each reminder is keyed by what it is about, so a run repeats nothing an earlier run sent.
+    { name: MENTORSHIP_REMINDERS_JOB, everyMs: 60 * 60_000, leaseMs: 30 * 60_000, run: async (now) => ({ ...(await runMentorshipReminders(deps, now)) }) },
+  ],
   async awaiting({ caller, activity }) {
     const view = mentorshipView(caller, activity);
     if (view === 'mentor') {

@@ -9,13 +9,17 @@ import { longDate, type FieldErrors } from '../platform/validate';
 import { frameworkElements } from '../practicum/practicum-settings';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { MentorshipAuditModel, type MentorshipAudit } from './checkin-audit.model';
-import { computeCompliance, openActionItems } from './compliance';
+import { addDays, computeCompliance, openActionItems } from './compliance';
 import { cadenceStart } from './mentorship-grade';
 import { MentorshipGoalModel, type MentorshipGoal } from './mentorship-goal.model';
 import { checkInScope, mentorshipView } from './mentorship.policy';
 import { checkInFormValues, presentAudit, presentCheckIn, presentCompliance, presentGoal } from './mentorship.presenter';
 import { PULSE_SCALES } from './mentorship.schemas';
 import { AGENDA_TEMPLATES, cadenceText, readMentorshipSettings, type MentorshipSettings } from './mentorship-settings';
+import { DUE_SOON_DAYS, listReminders, MENTORSHIP_REMINDERS_JOB, type Reminder } from './reminders';
+import { lastJobRuns } from '../jobs/scheduler';
+import { formatInstant } from '../grading/grade-sync.presenter';
+import type { Compliance } from './compliance';
 
 export interface MentorshipPageOptions {
   ltik: string;
@@ -122,6 +126,9 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
     listCourseMentors(activity, view === 'mentor' ? caller.menteeSubs : undefined),
   ]);
   const grouped = byCandidate(checkIns);
+  const [reminders, [lastRun]] = view === 'faculty' ? await Promise.all([listReminders(String(activity._id)), lastJobRuns(MENTORSHIP_REMINDERS_JOB, 1)]) : [[], []];
+  const lastReminder = new Map<string, Reminder>();
+  for (const r of reminders) if (r.candidateSub && !lastReminder.has(r.candidateSub)) lastReminder.set(r.candidateSub, r);
   const names = new Map<string, string>([...roster.filter((m) => !m.isTestUser).map((m) => [m.sub, m.name] as const), ...checkIns.map((c) => [c.candidateSub, c.candidateName] as const)]);
   if (view === 'mentor') for (const sub of caller.menteeSubs) if (!names.has(sub)) names.set(sub, '');
   const mentorOf = new Map(mentors.map((m) => [m.candidateSub, m.name]));
@@ -129,7 +136,7 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
     .map(([sub, name]) => {
       const own = grouped.get(sub) ?? [];
       const c = presentCompliance(computeCompliance(settings, own, options.today, start), settings);
-      return { sub, name: name || 'Candidate not yet launched', mentor: mentorOf.get(sub) ?? null, compliance: c, href: `/lti/mentorship/candidates/${encodeURIComponent(sub)}?ltik=${encodeURIComponent(options.ltik)}&aid=${String(activity._id)}` };
+      return { sub, name: name || 'Candidate not yet launched', mentor: mentorOf.get(sub) ?? null, compliance: c, reminder: view === 'faculty' ? presentReminder(lastReminder.get(sub), c, settings, options.today) : null, href: `/lti/mentorship/candidates/${encodeURIComponent(sub)}?ltik=${encodeURIComponent(options.ltik)}&aid=${String(activity._id)}` };
     })
     .sort((a, b) => Number(b.compliance.isOverdue) - Number(a.compliance.isOverdue) || a.name.localeCompare(b.name));
   const awaiting = checkIns.filter((c) => c.status === 'held').sort((a, b) => a.date.localeCompare(b.date));
@@ -153,7 +160,26 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
     showPulseFlags: view === 'faculty' || view === 'coordinator',
     exportHref: view === 'faculty' || view === 'coordinator' ? `/lti/mentorship/export.csv?ltik=${encodeURIComponent(options.ltik)}&aid=${String(activity._id)}` : null,
     longToday: longDate(options.today),
+    showReminders: view === 'faculty',
+    remindersRun: lastRun ? { at: formatInstant(lastRun.finishedAt ?? lastRun.startedAt), failed: lastRun.outcome === 'failed' } : null,
   };
+}
+
+const REMINDER_WORDS: Record<string, string> = { 'due-soon': 'Due-soon reminder', overdue: 'Overdue reminder' };
+
+/** Faculty's view of one candidate's reminders: the last one (sent, or why not) and the next one planned. */
+function presentReminder(last: Reminder | undefined, c: Compliance, settings: MentorshipSettings, today: string) {
+  const word = last ? (REMINDER_WORDS[last.kind] ?? 'Reminder') : '';
+  const lastText = !last ? 'None sent yet' : last.state === 'sent' ? `${word} sent` : last.state === 'failed' ? `${word} not sent: ${last.reason ?? 'the mail server refused it'}` : last.state === 'skipped' ? `${word} not sent: ${last.reason ?? ''}` : `${word} being sent`;
+  let next: string;
+  if (c.isComplete || !c.nextDue) next = 'None needed';
+  else if (c.nextPlanned && c.nextPlanned <= addDays(c.nextDue, settings.graceDays)) next = 'None needed: a meeting is planned';
+  else if (c.isOverdue) next = last?.kind === 'overdue' ? 'None (the overdue reminder went out)' : 'Overdue reminder at the next hourly run';
+  else {
+    const on = addDays(c.nextDue, -DUE_SOON_DAYS);
+    next = on <= today ? 'Due-soon reminder at the next hourly run' : `Due-soon reminder on ${longDate(on)}`;
+  }
+  return { last: lastText, at: last?.sentAt ? formatInstant(last.sentAt) : null, isFailed: last?.state === 'failed', next };
 }
 
 function presentGoalForm(form: MentorshipPageOptions['goalForm'], editing: MentorshipGoal | undefined, elements: { id: string; label: string }[]) {

@@ -85,6 +85,12 @@ const configSchema = z
         sendTimeoutMs: z.coerce.number().int().min(500).max(60_000).default(10_000),
       })
       .default({}),
+    jobs: z
+      .object({
+        /** How often each instance checks whether a scheduled job (reconciliation, reminders) is due. */
+        tickMs: z.coerce.number().int().min(200).max(600_000).default(15_000),
+      })
+      .default({}),
     /**
      * Compile each template once and keep it (express's 'view cache'). Unset: on in production only,
      * so development picks up template edits without a restart. VIEW_CACHE=true for measurements.
@@ -174,6 +180,7 @@ export const ENV_VARIABLES: Record<string, string[]> = {
   MENTOR_INVITES_PER_COURSE_DAY: ['mentorInvites', 'perCoursePerDay'],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs'],
   GRADE_SEND_TIMEOUT_MS: ['grading', 'sendTimeoutMs'],
+  JOBS_TICK_MS: ['jobs', 'tickMs'],
   VIEW_CACHE: ['viewCache'],
 };
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { addSandboxPerson, type SandboxPersonView } from '../../src/sandbox';
 import { MentorshipGoalModel } from '../../src/mentorship/mentorship-goal.model';
-import { byTestId, checkAtEachWidth, launchSession, toolFrame, usePagePerTest } from '../helpers/browser';
+import { byTestId, checkAtEachWidth, launchSession, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 import { buildMentorshipCourse, checkInsOf, day, formTokenOf, recordHeld, type MentorshipCourse } from '../mentorship/mentorship-kit';
 import { open, post } from '../practicum/practicum-kit';
@@ -41,7 +41,7 @@ describe('browser: mentorship check-ins at 1280 and 400 px — candidate, LMS me
     const carried = `${String(held._id)}:${held.actionItems[0].id}`;
     const second = await recordHeld(a, { formToken: formTokenOf(first.text), date: day(-9), agenda: 'Review the plan draft', candidateNotes: 'The plan needs a family survey.', item_0_from: carried, item_1_text: 'Write the family survey', item_1_owner: 'candidate', item_1_due: day(5) });
     expect(second.status, second.text).to.equal(200);
-    const planned = await recordHeld(a, { formToken: formTokenOf(second.text), intent: 'plan', date: day(6), item_0_text: '', item_0_from: '', item_0_due: '' });
+    const planned = await recordHeld(a, { formToken: formTokenOf(second.text), intent: 'plan', date: day(6), agenda: 'Look at the survey answers', candidateNotes: '', item_0_text: '', item_0_due: '' });
     expect(planned.status, planned.text).to.equal(200);
     expect((await post(a, '/lti/mentorship/goals', { title: 'Lead a data team', measurable: 'Two inquiry cycles with the grade-3 team', targetDate: day(40), progressPercent: '20', progressNote: 'Team formed' })).status).to.equal(200);
     const goal = (await MentorshipGoalModel.findOne({ activityId: course.activityId, candidateSub: course.candidateA.sub }).lean())!;
@@ -68,9 +68,15 @@ describe('browser: mentorship check-ins at 1280 and 400 px — candidate, LMS me
     // The new form starts with the two open items (the carried one and the survey).
     expect(await page.locator('#item-0-text').inputValue()).to.equal('Draft the family-engagement plan');
     expect(await page.locator('#item-1-text').inputValue()).to.equal('Write the family survey');
+    // Three rows show (the two open items and a blank one); the other blank rows wait behind a disclosure.
+    expect(await page.getByTestId('action-row').filter({ visible: true }).count()).to.equal(3);
+    expect(await page.getByTestId('more-action-rows').getAttribute('open')).to.equal(null);
     const goal = page.getByTestId('goal');
     expect(await goal.count()).to.equal(1);
     expect(await goal.getByRole('progressbar').getAttribute('aria-valuenow')).to.equal('60');
+    // With a goal in place, the goal form is one line until asked for.
+    expect(await page.getByTestId('goal-form').isVisible()).to.equal(false);
+    expect(await page.getByTestId('mentorship-trail').locator('td[data-label="What"]').allInnerTexts()).to.deep.equal(['Goal progress updated', 'Goal added', 'Check-in planned', 'Check-in recorded as held', 'Check-in recorded as held']);
   });
 
   it('candidate: "Record as held" with a required part missing keeps what was typed, then saves once fixed', async () => {
@@ -84,7 +90,13 @@ describe('browser: mentorship check-ins at 1280 and 400 px — candidate, LMS me
     await page.getByRole('button', { name: 'Record as held' }).click();
     const summary = page.getByTestId('error-summary');
     await summary.waitFor();
-    expect(await summary.innerText()).to.include('Write your notes from the meeting.');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'error-summary');
+    expect(await summary.getByRole('link').allInnerTexts()).to.deep.equal(['Write your notes from the meeting.']);
+    // Said once, beside the fields (no second banner at the top of the page).
+    expect(await page.getByTestId('mentorship-flash').count()).to.equal(0);
+    expect(await summary.getByRole('link').getAttribute('href')).to.equal('#ci-field-candidateNotes');
+    expect(await page.locator('#ci-field-candidateNotes').getByRole('textbox').count()).to.equal(1);
+    await saveScreenshot(page, 'mentorship-candidate-form-error-400');
     expect(await page.getByRole('textbox', { name: /^Agenda/ }).inputValue()).to.equal('Talk through the first observation');
     expect(await page.getByLabel('Action item 0').inputValue()).to.equal('Share the observation notes');
     expect(await page.getByLabel('Date', { exact: true }).inputValue()).to.equal(day(-2));
@@ -104,6 +116,7 @@ describe('browser: mentorship check-ins at 1280 and 400 px — candidate, LMS me
       expect(await page.getByRole('button', { name: 'Ask for changes' }).isVisible()).to.equal(true);
     });
     expect(await sectionLinks(page)).to.deep.equal(['To sign off', 'Mentees']);
+    expect(await page.getByRole('link', { name: /^Edit/ }).count(), 'a mentee’s check-in is not the mentor’s to edit').to.equal(0);
     expect(await page.getByTestId('fieldbook-role').textContent()).to.equal('Mentor');
     const ticks = page.getByTestId('review-form').locator('input[type="checkbox"][name="checkIns"]');
     expect(await ticks.count()).to.equal(2);
@@ -130,12 +143,16 @@ describe('browser: mentorship check-ins at 1280 and 400 px — candidate, LMS me
     const flagged = page.locator(`[data-testid="compliance-row"][data-candidate="${course.candidateB.sub}"]`);
     expect(await flagged.getByTestId('row-pulse-flag').textContent()).to.equal('Asked for support');
     expect(await page.getByTestId('mentorship-csv').isVisible()).to.equal(true);
+    expect(await page.getByRole('link', { name: /^Edit/ }).count()).to.equal(0);
     await flagged.getByRole('link').click();
     await page.getByTestId('mentorship-candidate').waitFor();
     await checkAtEachWidth(page, page.url(), 'mentorship-faculty-candidate', byTestId('mentorship-candidate'));
     expect(await page.getByRole('heading', { level: 2, name: course.candidateB.name }).isVisible()).to.equal(true);
     expect(await page.getByTestId('pulse').innerText()).to.include('What would help: More time with my principal');
     expect(await page.getByTestId('pulse-flag').first().isVisible()).to.equal(true);
+    await page.getByText('Return to the candidate').click();
+    expect(await page.getByRole('button', { name: 'Return with comment' }).isVisible()).to.equal(true);
+    expect(await page.getByRole('link', { name: /^Edit/ }).count()).to.equal(0);
     await page.getByTestId('back-to-compliance').click();
     await page.getByTestId('compliance-table').waitFor();
   });
@@ -146,6 +163,7 @@ describe('browser: mentorship check-ins at 1280 and 400 px — candidate, LMS me
     expect(await sectionLinks(page)).to.deep.equal(['Compliance']);
     expect(await page.getByTestId('fieldbook-role').textContent()).to.equal('Program coordinator');
     expect(await page.getByTestId('compliance-row').count()).to.equal(3);
+    expect(await page.getByRole('link', { name: /^Edit/ }).count()).to.equal(0);
     for (const name of [/Sign off/, /Ask for changes/, /Return/, /Send grade/]) expect(await page.getByRole('button', { name }).count(), String(name)).to.equal(0);
     expect(await page.locator('form[action="/lti/mentorship/return"], form[action="/lti/mentorship/review"], #grades').count()).to.equal(0);
   });
