@@ -100,6 +100,20 @@ export interface ExternalKindDeps extends KindDeps {
   home: ExternalHome;
 }
 
+/**
+ * Hours another activity of the same course offers to this one (a signed-off mentor check-in's
+ * length offered to the practicum log). `sourceKey` names the source record: offered once.
+ */
+export interface HoursOffer {
+  candidateSub: string;
+  candidateName: string;
+  date: string;
+  minutes: number;
+  description: string;
+  mentor: { name: string; email: string | null };
+  sourceKey: string;
+}
+
 export interface ActivityKind {
   /** Stored in Activity.type and sent as the placement's custom activity_type. */
   type: string;
@@ -150,4 +164,6 @@ export interface ActivityKind {
    * to `home.render` (undefined on a plain visit).
    */
   externalAwaiting?(reach: ExternalReach, kept?: unknown): Promise<ExternalHomePart | null>;
+  /** Takes hours offered by another activity of the course, as the candidate's draft to review ('exists': offered before). */
+  acceptHours?(activity: Activity, offer: HoursOffer): Promise<'created' | 'exists'>;
 }

@@ -65,6 +65,8 @@ const checkInSchema = new Schema(
     pulse: { type: pulseSchema, default: null },
     signOff: { type: new Schema({ by: personSchema, at: Date, comment: String }, { _id: false }), default: null },
     changesRequested: { type: new Schema({ by: personSchema, role: String, at: Date, comment: String }, { _id: false }), default: null },
+    /** Its length was offered to the course's practicum log (countTowardPracticum); never offered twice. */
+    hoursOffered: { type: Boolean, default: false },
   },
   { collection: 'mentorship_checkins', timestamps: true },
 );

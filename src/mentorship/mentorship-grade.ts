@@ -13,8 +13,9 @@ import { withTransientRetry } from '../platform/transient';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { computeCompliance, type Compliance } from './compliance';
 import { readMentorshipSettings, type MentorshipSettings } from './mentorship-settings';
+import { reconcileOfferedHours } from './practicum-hours';
 
-export const MENTORSHIP = 'mentorship-checkins';
+import { MENTORSHIP } from './mentorship-type';
 
 /** The day the cadence counts from when no term is set: the activity's first day. */
 export const cadenceStart = (activity: Pick<Activity, 'createdAt'> & { createdAt?: Date }) => (activity.createdAt ?? new Date()).toISOString().slice(0, 10);
@@ -53,6 +54,7 @@ export async function reconcileMentorshipGrades(today: string): Promise<number> 
   const activities = (await ActivityModel.find({ type: MENTORSHIP }).lean()) as Activity[];
   let repaired = 0;
   for (const activity of activities) {
+    repaired += await reconcileOfferedHours(activity);
     const settings = readMentorshipSettings(activity.settings);
     if (settings.gradingMode !== 'completion' || activity.isGraded === false) continue;
     const checkIns = await CheckInModel.find({ activityId: activity._id }).lean<CheckIn[]>();

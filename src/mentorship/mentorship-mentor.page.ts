@@ -9,7 +9,8 @@ import type { ExternalHomePart, ExternalReach } from '../activities/activity-kin
 import type { FieldErrors } from '../platform/validate';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { computeCompliance } from './compliance';
-import { cadenceStart, MENTORSHIP } from './mentorship-grade';
+import { cadenceStart } from './mentorship-grade';
+import { MENTORSHIP } from './mentorship-type';
 import { todayIso } from './mentorship.page';
 import { externalScope, type ExternalMentor } from './mentorship.policy';
 import { presentCheckIn, presentCompliance } from './mentorship.presenter';

@@ -13,7 +13,7 @@ import { requireExternalSession } from '../access';
 import { wrap } from '../platform/async-handler';
 import { parseForm } from '../platform/validate';
 import { CheckInModel } from './checkin.model';
-import { MENTORSHIP } from './mentorship-grade';
+import { MENTORSHIP } from './mentorship-type';
 import { mentorshipReachOf, type MentorshipPageState, type MentorshipReach } from './mentorship-mentor.page';
 import { todayIso } from './mentorship.page';
 import { parseRefs, reviewSchema } from './mentorship.schemas';

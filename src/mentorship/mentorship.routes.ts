@@ -17,7 +17,7 @@ import { parseForm } from '../platform/validate';
 import { sendDownload } from '../practicum/practicum-export.routes';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { checkInIcs } from './checkin.ics';
-import { MENTORSHIP } from './mentorship-grade';
+import { MENTORSHIP } from './mentorship-type';
 import { readMentorshipSettings } from './mentorship-settings';
 import { buildCandidateHistory, buildMentorshipPage, todayIso, type MentorshipPageOptions } from './mentorship.page';
 import { actingRole, canReadCandidate, mentorshipView } from './mentorship.policy';

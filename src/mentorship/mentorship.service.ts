@@ -16,6 +16,7 @@ import { CheckInKeyModel, CheckInModel, type ActionItem, type CheckIn, type Chec
 import { MentorshipAuditModel } from './checkin-audit.model';
 import { openActionItems } from './compliance';
 import { settleMentorshipGrade } from './mentorship-grade';
+import { offerHoursQuietly } from './practicum-hours';
 import { MentorshipGoalModel, type MentorshipGoal } from './mentorship-goal.model';
 import { authorizeCheckIn, type MentorshipActor, type MentorshipRole } from './mentorship.policy';
 import { actionItemsOf, checkInFormErrors, pulseOf, type CheckInForm, type GoalForm } from './mentorship.schemas';
@@ -151,6 +152,7 @@ export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm): Pr
   );
   if (!updated) throw conflict('mentorship_checkin_changed', 'This check-in changed in another window (or your mentor signed it off); reload to see the latest version.');
   await audit(ctx, updated, 'check-in', before.status === status ? 'edited' : status === 'held' ? 'recorded as held' : 'planned');
+  if (status === 'held' && !settings.requiresSignOff) await offerHoursQuietly(ctx.activity, updated);
   const graded = await settleMentorshipGrade(ctx.activity, caller.sub, ctx.today);
   return { ok: true, checkIn: updated, isReplay: false, graded };
 }
@@ -166,6 +168,7 @@ async function create(ctx: MentorshipContext, caller: { sub: string; name: strin
   const created = await withTransientRetry(() => CheckInModel.findOne({ _id }).lean<CheckIn>());
   if (!created) throw conflict('mentorship_checkin_saving', 'The check-in could not be saved; please try again.');
   await audit(ctx, created, 'check-in', status === 'held' ? 'recorded as held' : 'planned');
+  if (status === 'held' && !readMentorshipSettings(ctx.activity.settings).requiresSignOff) await offerHoursQuietly(ctx.activity, created);
   const graded = status === 'held' ? await settleMentorshipGrade(ctx.activity, caller.sub, ctx.today) : false;
   return { ok: true, checkIn: created, isReplay: false, graded };
 }
@@ -221,6 +224,7 @@ export async function reviewCheckIns(ctx: MentorshipContext, intent: 'sign-off' 
       continue;
     }
     await audit(ctx, updated, 'check-in', intent === 'sign-off' ? 'signed off' : intent === 'return' ? 'returned by faculty' : 'changes asked for', comment);
+    if (intent === 'sign-off') await offerHoursQuietly(ctx.activity, updated);
     result.done.push(ref.id);
     touched.add(updated.candidateSub);
   }

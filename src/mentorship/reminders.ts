@@ -23,7 +23,8 @@ import type { OutgoingMail } from '../platform/mailer';
 import { longDate } from '../platform/validate';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { addDays, computeCompliance, dayNumber } from './compliance';
-import { cadenceStart, MENTORSHIP } from './mentorship-grade';
+import { cadenceStart } from './mentorship-grade';
+import { MENTORSHIP } from './mentorship-type';
 import { readMentorshipSettings } from './mentorship-settings';
 import { isPaused, pauseUrl, type ReminderRecipient } from './reminder-pause';
 

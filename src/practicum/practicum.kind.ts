@@ -14,6 +14,7 @@ import { buildPracticumPage, todayIso } from './practicum.page';
 import { viewFor, type PracticumView } from './practicum.policy';
 import { createPracticumRouter, PRACTICUM } from './practicum.routes';
 import { ACTIVITY_CATEGORIES } from './rule-packs';
+import { acceptOfferedHours } from './practicum-offered';
 
 const PRACTICUM_SECTIONS: Record<PracticumView, ShellSection[]> = {
   candidate: [
@@ -99,4 +100,5 @@ export const practicumKind: ActivityKind = {
   },
   progress: (activity, candidateSubs) => practicumProgress(activity, candidateSubs),
   externalAwaiting: (reach, kept) => practicumExternalPart(reach, kept as MentorPageState | undefined),
+  acceptHours: (activity, offer) => acceptOfferedHours(activity, offer),
 };

@@ -36,6 +36,7 @@ export const ACTIVITY_CATEGORIES = {
   'equity-student-support': 'Equity and student support',
   'professional-learning': 'Leading professional learning',
   'lunch-recess-supervision': 'Lunch or recess supervision',
+  mentoring: 'Mentoring with the site mentor',
   coursework: 'University coursework',
   other: 'Other leadership activity',
 } as const;
