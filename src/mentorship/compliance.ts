@@ -55,9 +55,14 @@ export function requiredForTerm(settings: MentorshipSettings): number {
   return settings.perTerm;
 }
 
+/** `<checkInId>:<itemId>` of every item a later check-in carried forward. */
+export function carriedKeys(checkIns: readonly CheckInLike[]): Set<string> {
+  return new Set(checkIns.flatMap((c) => c.actionItems.map((i) => i.carriedFrom).filter((k): k is string => Boolean(k))));
+}
+
 /** Open action items: not done, and not carried forward into a later check-in. */
 export function openActionItems(checkIns: readonly CheckInLike[]): { checkInId: string; item: ActionItem }[] {
-  const carried = new Set(checkIns.flatMap((c) => c.actionItems.map((i) => i.carriedFrom).filter((k): k is string => Boolean(k))));
+  const carried = carriedKeys(checkIns);
   return checkIns.flatMap((c) => c.actionItems.filter((i) => !i.isDone && !carried.has(`${String(c._id)}:${i.id}`)).map((item) => ({ checkInId: String(c._id), item })));
 }
 

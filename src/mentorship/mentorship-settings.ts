@@ -4,7 +4,7 @@
  * practicum log already uses names such as termStart and gradingMode.
  */
 import { z } from 'zod';
-import { optionalFormNumber, typedList, typedText } from '../platform/validate';
+import { longDate, optionalFormNumber, typedList, typedText } from '../platform/validate';
 import { FRAMEWORK_IDS } from '../practicum/rule-packs';
 import { frameworkTitle, termDate } from '../practicum/practicum-settings';
 
@@ -142,8 +142,9 @@ export function presentMentorshipPicker(values: Record<string, unknown> = {}) {
 }
 
 export function cadenceText(s: MentorshipSettings): string {
-  const term = s.termStart && s.termEnd ? ` between ${s.termStart} and ${s.termEnd}` : '';
-  return s.cadence === 'every' ? `A check-in every ${s.everyDays} days${term} (${s.graceDays} days’ grace)` : `${s.perTerm} check-ins${term} (${s.graceDays} days’ grace)`;
+  const term = s.termStart && s.termEnd ? ` from ${longDate(s.termStart)} to ${longDate(s.termEnd)}` : '';
+  const grace = s.graceDays ? `; a check-in counts as late ${s.graceDays} day${s.graceDays === 1 ? '' : 's'} after its due date` : '';
+  return s.cadence === 'every' ? `A check-in with the mentor every ${s.everyDays} days${term}${grace}` : `${s.perTerm} check-ins with the mentor${term}${grace}`;
 }
 
 export function describeMentorshipSettings(stored: unknown): { label: string; value: string }[] {

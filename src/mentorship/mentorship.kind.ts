@@ -30,7 +30,10 @@ const SECTIONS: Record<CourseView, ShellSection[]> = {
     { id: 'compliance', label: 'Compliance' },
     { id: 'sign-off', label: 'Awaiting sign-off' },
   ],
-  coordinator: [{ id: 'compliance', label: 'Compliance' }],
+  coordinator: [
+    { id: 'compliance', label: 'Compliance' },
+    { id: 'sign-off', label: 'Awaiting sign-off' },
+  ],
   none: [],
 };
 

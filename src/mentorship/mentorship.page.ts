@@ -9,16 +9,17 @@ import { longDate, type FieldErrors } from '../platform/validate';
 import { frameworkElements } from '../practicum/practicum-settings';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { MentorshipAuditModel, type MentorshipAudit } from './checkin-audit.model';
-import { addDays, computeCompliance, openActionItems } from './compliance';
+import { addDays, carriedKeys, computeCompliance, openActionItems } from './compliance';
 import { cadenceStart } from './mentorship-grade';
 import { MentorshipGoalModel, type MentorshipGoal } from './mentorship-goal.model';
 import { checkInScope, mentorshipView } from './mentorship.policy';
-import { checkInFormValues, presentAudit, presentCheckIn, presentCompliance, presentGoal } from './mentorship.presenter';
+import { auditSubjects, checkInFormValues, presentAudit, presentCheckIn, presentCompliance, presentGoal } from './mentorship.presenter';
 import { PULSE_SCALES } from './mentorship.schemas';
 import { AGENDA_TEMPLATES, cadenceText, readMentorshipSettings, type MentorshipSettings } from './mentorship-settings';
 import { DUE_SOON_DAYS, listReminders, MENTORSHIP_REMINDERS_JOB, type Reminder } from './reminders';
 import { lastJobRuns } from '../jobs/scheduler';
-import { formatInstant } from '../grading/grade-sync.presenter';
+import { formatInstant, presentGradeSyncRow } from '../grading/grade-sync.presenter';
+import { getGradeSync } from '../grading/outbox.service';
 import type { Compliance } from './compliance';
 
 export interface MentorshipPageOptions {
@@ -97,7 +98,7 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
         values: { mentorName: textOf(options.mentorForm?.values.mentorName) || (options.mentorForm ? '' : (mentor?.name ?? '')), mentorEmail: textOf(options.mentorForm?.values.mentorEmail) || (options.mentorForm ? '' : (mentor?.email ?? '')) },
         errors: options.mentorForm?.errors ?? {},
       },
-      checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, options.today, settings)),
+      checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, options.today, { ...settings, carriedOn: carriedKeys(checkIns) })),
       goals: goals.map((g) => presentGoal(g, nameOf)),
       form: {
         values,
@@ -115,7 +116,7 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
         required: Object.fromEntries(settings.requiredParts.map((p) => [p, true])),
       },
       goalForm: presentGoalForm(options.goalForm, editingGoal, elements),
-      trail: trail.map(presentAudit),
+      trail: trail.map((t) => presentAudit(t, auditSubjects(checkIns, goals))),
     };
   }
 
@@ -140,7 +141,8 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
     })
     .sort((a, b) => Number(b.compliance.isOverdue) - Number(a.compliance.isOverdue) || a.name.localeCompare(b.name));
   const awaiting = checkIns.filter((c) => c.status === 'held').sort((a, b) => a.date.localeCompare(b.date));
-  const present = (c: CheckIn) => presentCheckIn(c, view, options.today, settings);
+  const carriedOn = carriedKeys(checkIns);
+  const present = (c: CheckIn) => presentCheckIn(c, view, options.today, { ...settings, carriedOn });
   const selected = new Set(options.review?.selected ?? []);
   return {
     ...base,
@@ -208,20 +210,23 @@ export async function buildCandidateHistory(caller: Caller, activity: Activity, 
   const view = mentorshipView(caller, activity);
   const settings = readMentorshipSettings(activity.settings);
   const scope = { ...checkInScope(caller, activity), candidateSub };
-  const [checkIns, goals, trail] = await Promise.all([
+  const [checkIns, goals, trail, sync] = await Promise.all([
     withTransientRetry(() => CheckInModel.find(scope).sort({ date: 1, createdAt: 1 }).limit(500).lean<CheckIn[]>()),
     withTransientRetry(() => MentorshipGoalModel.find(scope).sort({ createdAt: 1 }).limit(100).lean<MentorshipGoal[]>()),
     view === 'mentor' ? Promise.resolve([]) : withTransientRetry(() => MentorshipAuditModel.find({ activityId: activity._id, candidateSub }).sort({ at: -1 }).limit(200).lean<MentorshipAudit[]>()),
+    view === 'faculty' ? getGradeSync(String(activity._id), candidateSub) : Promise.resolve(null),
   ]);
   const { nameOf } = standardNames(settings);
   const compliance = presentCompliance(computeCompliance(settings, checkIns, today, cadenceStart(activity)), settings);
   return {
     view,
     compliance,
-    checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, today, settings)),
+    checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, today, { ...settings, carriedOn: carriedKeys(checkIns) })),
     goals: goals.map((g) => presentGoal(g, nameOf)),
-    trail: trail.map(presentAudit),
+    trail: trail.map((t) => presentAudit(t, auditSubjects(checkIns, goals))),
     canReturn: view === 'faculty',
+    showGrade: view === 'faculty',
+    gradeSync: sync ? presentGradeSyncRow(sync) : null,
     name: checkIns.find((c) => c.candidateName)?.candidateName ?? '',
   };
 }

@@ -28,18 +28,20 @@ export function clockTime(hhmm: string | null | undefined): string {
   return `${((h + 11) % 12) + 1}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
-function presentItem(item: ActionItem, today: string) {
+function presentItem(item: ActionItem, today: string, isCarriedOn: boolean) {
   return {
     text: item.text,
     owner: item.owner === 'mentor' ? 'Mentor' : 'Candidate',
     due: item.due ? longDate(item.due) : null,
     isDone: item.isDone,
-    isOverdue: !item.isDone && Boolean(item.due && item.due < today),
+    // An item carried into a later check-in is followed up there, not overdue here.
+    isOverdue: !item.isDone && !isCarriedOn && Boolean(item.due && item.due < today),
     isCarried: Boolean(item.carriedFrom),
+    isCarriedOn,
   };
 }
 
-export function presentCheckIn(c: CheckIn, view: CourseView | 'external', today: string, options: { requiresSignOff: boolean }) {
+export function presentCheckIn(c: CheckIn, view: CourseView | 'external', today: string, options: { requiresSignOff: boolean; carriedOn?: ReadonlySet<string> }) {
   const status = STATUS_LABELS[c.status] ?? { label: c.status, tone: 'text-bg-light' };
   const showPulse = canSeePulse(view, c.pulse);
   return {
@@ -57,7 +59,7 @@ export function presentCheckIn(c: CheckIn, view: CourseView | 'external', today:
     agenda: c.agenda,
     candidateNotes: c.candidateNotes,
     mentorNotes: c.mentorNotes,
-    items: c.actionItems.map((i) => presentItem(i, today)),
+    items: c.actionItems.map((i) => presentItem(i, today, options.carriedOn?.has(`${String(c._id)}:${i.id}`) ?? false)),
     status: c.status,
     statusLabel: !options.requiresSignOff && c.status === 'held' ? 'Held' : status.label,
     statusTone: !options.requiresSignOff && c.status === 'held' ? 'text-bg-success' : status.tone,
@@ -102,14 +104,34 @@ export function presentGoal(g: MentorshipGoal, nameOf: (id: string) => string) {
   };
 }
 
-export function presentAudit(a: MentorshipAudit) {
-  return { at: formatInstant(a.at), who: a.actor?.name || a.actor?.email || 'Someone', role: a.actor?.role ?? '', action: a.action, comment: a.comment, what: a.recordType === 'goal' ? 'Goal' : 'Check-in' };
+const AUDIT_WORDS: Record<string, string> = {
+  planned: 'planned',
+  'recorded as held': 'recorded as held',
+  edited: 'edited',
+  'signed off': 'signed off',
+  'changes asked for': 'sent back for changes',
+  'returned by faculty': 'returned by faculty',
+  'mentor notes saved': 'mentor’s notes added',
+  'goal added': 'added',
+  'goal edited': 'edited',
+  'goal progress updated': 'progress updated',
+};
+
+/** One audit row: "Check-in of October 5, 2026 — signed off", who and when. `subjects` names each record. */
+export function presentAudit(a: MentorshipAudit, subjects: ReadonlyMap<string, string> = new Map()) {
+  const fallback = a.recordType === 'goal' ? 'A goal' : 'A check-in';
+  return { at: formatInstant(a.at), who: a.actor?.name || a.actor?.email || 'Someone', role: a.actor?.role ?? '', subject: subjects.get(a.recordId) ?? fallback, action: AUDIT_WORDS[a.action] ?? a.action, comment: a.comment };
+}
+
+/** Names of the records an audit trail speaks of: check-ins by their meeting day, goals by title. */
+export function auditSubjects(checkIns: readonly CheckIn[], goals: readonly MentorshipGoal[]): Map<string, string> {
+  return new Map([...checkIns.map((c) => [String(c._id), `Check-in of ${longDate(c.date)}`] as const), ...goals.map((g) => [String(g._id), `Goal “${g.title}”`] as const)]);
 }
 
 /** The check-in form's fields: as typed (a failed post), from the check-in edited, or a new one (carried items and the first template). */
 export function checkInFormValues(input: { typed?: Record<string, unknown>; editing?: CheckIn; carried: { checkInId: string; item: ActionItem }[]; settings: MentorshipSettings; formToken: string }) {
   const { typed, editing, settings } = input;
-  const rows = Array.from({ length: ACTION_ROWS }, (_, i) => ({ index: i, id: '', text: '', owner: 'candidate', due: '', isDone: false, from: '' }));
+  const rows = Array.from({ length: ACTION_ROWS }, (_, i) => ({ index: i, number: i + 1, id: '', text: '', owner: 'candidate', due: '', isDone: false, from: '' }));
   if (typed) {
     for (const r of rows) {
       r.id = typedText(typed[`item_${r.index}_id`]);
