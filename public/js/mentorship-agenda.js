@@ -12,6 +12,6 @@
     var isUntouched = current === '' || outlines.some(function (o) { return o.trim() === current; });
     if (!isUntouched) return;
     agenda.value = select.options[select.selectedIndex].getAttribute('data-agenda') || '';
-    agenda.dispatchEvent(new Event('input', { bubbles: true }));
+    agenda.dispatchEvent(new window.Event('input', { bubbles: true }));
   });
 })();
