@@ -1,4 +1,4 @@
-// Autosave of the candidate's practicum entry form (nothing typed is ever lost):
+// Autosave of a candidate's form — the practicum entry, the mentorship check-in (nothing typed is ever lost):
 // - every change is copied to localStorage (form values only, never the ltik);
 // - about 10 s after a change the form is saved as a draft (JSON endpoint) and the
 //   hidden entryId/version fields are updated so later saves update the same draft;
@@ -10,6 +10,8 @@
   var DELAY_MS = 10000;
   var key = form.getAttribute('data-autosave-key');
   var url = form.getAttribute('data-autosave-url');
+  // The hidden field naming the record the autosave made (entryId on the practicum log).
+  var idField = form.getAttribute('data-autosave-id-field') || 'entryId';
   var renderedAt = Number(form.getAttribute('data-autosave-rendered')) || 0;
   var status = form.querySelector('[data-autosave-status]');
   var restoredBox = document.querySelector('[data-autosave-restored]');
@@ -47,7 +49,7 @@
 
   function hasText(values) {
     return Object.keys(values).some(function (name) {
-      if (name === 'entryId' || name === 'version' || name === 'formToken') return false;
+      if (name === idField || name === 'version' || name === 'formToken') return false;
       var v = values[name];
       return Array.isArray(v) ? v.length > 0 : String(v).trim() !== '';
     });
@@ -136,7 +138,7 @@
       })
       .then(function (result) {
         if (!result.ok || !result.json || !result.json.id) throw new Error('not saved');
-        form.elements.namedItem('entryId').value = result.json.id;
+        form.elements.namedItem(idField).value = result.json.id;
         form.elements.namedItem('version').value = String(result.json.version);
         say('Draft saved ' + clockTime(result.json.savedAt));
         if (changes === seen) dropCopy(key);

@@ -5,10 +5,11 @@ import mongoose, { Schema, type InferSchemaType } from 'mongoose';
  * changes: every change is a compare-and-set on (_id, version), single-winner on the embedded
  * database through a version claim (src/platform/database/version-claim.ts).
  *
- * Status: planned (a meeting ahead) → held (recorded by the candidate) → signed-off (by the
- * mentor); changes-requested (mentor or faculty) goes back to held when the candidate edits.
+ * Status: draft (autosaved, the candidate's alone) → planned (a meeting ahead) → held (recorded by
+ * the candidate) → signed-off (by the mentor); changes-requested (mentor or faculty) goes back to
+ * held when the candidate edits.
  */
-export const CHECKIN_STATUSES = ['planned', 'held', 'changes-requested', 'signed-off'] as const;
+export const CHECKIN_STATUSES = ['draft', 'planned', 'held', 'changes-requested', 'signed-off'] as const;
 export type CheckInStatus = (typeof CHECKIN_STATUSES)[number];
 
 const personSchema = new Schema(
@@ -51,7 +52,8 @@ const checkInSchema = new Schema(
     candidateName: { type: String, default: '' },
     status: { type: String, enum: CHECKIN_STATUSES, required: true },
     version: { type: Number, required: true, default: 1 },
-    date: { type: String, required: true },
+    /** YYYY-MM-DD; '' only on a draft saved before a date was typed. */
+    date: { type: String, default: '' },
     time: { type: String, default: '' },
     durationMinutes: { type: Number, min: 0, max: 600, default: 60 },
     mode: { type: String, enum: ['in-person', 'video', 'phone'], default: 'in-person' },

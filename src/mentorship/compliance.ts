@@ -57,13 +57,14 @@ export function requiredForTerm(settings: MentorshipSettings): number {
 
 /** `<checkInId>:<itemId>` of every item a later check-in carried forward. */
 export function carriedKeys(checkIns: readonly CheckInLike[]): Set<string> {
-  return new Set(checkIns.flatMap((c) => c.actionItems.map((i) => i.carriedFrom).filter((k): k is string => Boolean(k))));
+  // A draft carries nothing yet: abandoned, it must not hide the items it copied.
+  return new Set(checkIns.filter((c) => c.status !== 'draft').flatMap((c) => c.actionItems.map((i) => i.carriedFrom).filter((k): k is string => Boolean(k))));
 }
 
 /** Open action items: not done, and not carried forward into a later check-in. */
 export function openActionItems(checkIns: readonly CheckInLike[]): { checkInId: string; item: ActionItem }[] {
   const carried = carriedKeys(checkIns);
-  return checkIns.flatMap((c) => c.actionItems.filter((i) => !i.isDone && !carried.has(`${String(c._id)}:${i.id}`)).map((item) => ({ checkInId: String(c._id), item })));
+  return checkIns.filter((c) => c.status !== 'draft').flatMap((c) => c.actionItems.filter((i) => !i.isDone && !carried.has(`${String(c._id)}:${i.id}`)).map((item) => ({ checkInId: String(c._id), item })));
 }
 
 export function isPulseLow(pulse: CheckIn['pulse'] | undefined): boolean {

@@ -35,6 +35,8 @@ export interface MentorshipPageOptions {
   goalId?: string;
   /** The mentor's review form as typed (comment, ticked check-ins, errors). */
   review?: { comment: string; selected: string[]; errors: FieldErrors };
+  /** The check-in a form post just saved: the autosave script drops its on-device copies of it. */
+  savedId?: string;
   /** The mentor form as typed, with its errors. */
   mentorForm?: { values: Record<string, unknown>; errors: FieldErrors };
 }
@@ -89,6 +91,7 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
     const compliance = computeCompliance(settings, checkIns, options.today, start);
     const editing = options.editId ? checkIns.find((c) => String(c._id) === options.editId && c.status !== 'signed-off') : undefined;
     const values = checkInFormValues({ typed: options.form?.values, editing, carried: openActionItems(checkIns), settings, formToken: randomBytes(12).toString('base64url') });
+    const copyKey = (id: string) => `fieldbook-mentorship:${String(activity._id)}:${caller.sub}:${id}`;
     const editingGoal = options.goalId ? goals.find((g) => String(g._id) === options.goalId) : undefined;
     return {
       ...base,
@@ -116,6 +119,11 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
         required: Object.fromEntries(settings.requiredParts.map((p) => [p, true])),
       },
       goalForm: presentGoalForm(options.goalForm, editingGoal, elements),
+      autosave: {
+        key: copyKey(values.checkInId || 'new'),
+        renderedAt: editing ? new Date(editing.updatedAt ?? 0).getTime() : 0,
+        clear: options.savedId ? [copyKey('new'), copyKey(options.savedId)].join(' ') : '',
+      },
       trail: trail.map((t) => presentAudit(t, auditSubjects(checkIns, goals))),
     };
   }

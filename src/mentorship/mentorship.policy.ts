@@ -51,11 +51,12 @@ export function actingRole(caller: Caller, activity: ActivityRef): MentorshipRol
 export function checkInScope(caller: Caller, activity: ActivityRef): Record<string, unknown> {
   const base = { activityId: activity._id, iss: activity.iss };
   switch (viewFor(caller, activity)) {
+    // Drafts are the candidate's own until planned or recorded.
     case 'faculty':
     case 'coordinator':
-      return base;
+      return { ...base, status: { $ne: 'draft' } };
     case 'mentor':
-      return { ...base, candidateSub: { $in: caller.menteeSubs } };
+      return { ...base, candidateSub: { $in: caller.menteeSubs }, status: { $ne: 'draft' } };
     case 'candidate':
       return { ...base, candidateSub: caller.sub };
     default:
@@ -65,7 +66,7 @@ export function checkInScope(caller: Caller, activity: ActivityRef): Record<stri
 
 export function externalScope(actor: ExternalMentor, activity: ActivityRef): Record<string, unknown> {
   if (actor.scope.activityId !== String(activity._id)) return { _id: { $in: [] } };
-  return { activityId: activity._id, iss: activity.iss, candidateSub: { $in: actor.scope.candidateSubs } };
+  return { activityId: activity._id, iss: activity.iss, candidateSub: { $in: actor.scope.candidateSubs }, status: { $ne: 'draft' } };
 }
 
 /** May this actor read this candidate's check-ins? (a candidate their own, a mentor their mentees', faculty and coordinators the course's) */

@@ -14,6 +14,7 @@ import { ACTION_ROWS, PULSE_SCALES } from './mentorship.schemas';
 import { AGENDA_TEMPLATES, type MentorshipSettings } from './mentorship-settings';
 
 export const STATUS_LABELS: Record<string, { label: string; tone: string }> = {
+  draft: { label: 'Draft — not yet planned or recorded', tone: 'text-bg-light border' },
   planned: { label: 'Planned', tone: 'text-bg-light border' },
   held: { label: 'Held — awaiting sign-off', tone: 'text-bg-warning' },
   'changes-requested': { label: 'Changes asked for', tone: 'text-bg-danger' },
@@ -49,7 +50,7 @@ export function presentCheckIn(c: CheckIn, view: CourseView | 'external', today:
     ref: `${String(c._id)}:${c.version}`,
     candidateSub: c.candidateSub,
     candidateName: c.candidateName,
-    date: longDate(c.date),
+    date: c.date ? longDate(c.date) : 'No date yet',
     isoDate: c.date,
     time: clockTime(c.time),
     duration: c.durationMinutes ? `${c.durationMinutes} minutes` : '',

@@ -3,14 +3,16 @@
  * (activityRoute): caller → role gate → this course's check-in activity → validated input; the
  * handler applies the per-record policy through the service and answers with the launch page.
  */
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ActivityRequest, KindDeps } from '../activities/activity-kind';
 import { findKind } from '../activities/registry';
 import { presentShell } from '../activities/shell.presenter';
-import { activityRoute } from '../lti/activity-pipeline';
+import { activityRequestOf, activityRoute } from '../lti/activity-pipeline';
 import { renderActivityPage } from '../lti/launch.page';
 import { safeFileName, toCsv } from '../platform/csv';
-import { AppError, forbidden, notFound } from '../platform/errors';
+import { AppError, badRequest, forbidden, notFound } from '../platform/errors';
+import { databaseInterrupted } from '../platform/database-unavailable';
+import { isDatabaseConnectionError } from '../platform/transient';
 import { nameCourseMentor } from '../courses/course-mentors.service';
 import { mentorFormSchema } from '../courses/course-mentor.schemas';
 import { parseForm } from '../platform/validate';
@@ -92,13 +94,37 @@ export function createMentorshipRouter(deps: KindDeps): Router {
         deps.logger.info({ activity: String(request.activity._id), status: saved.checkIn.status, replay: saved.isReplay }, 'mentorship check-in saved');
         const text = saved.isReplay
           ? 'This check-in was already saved; it was not added again.'
-          : saved.checkIn.status === 'planned'
+          : saved.checkIn.status === 'draft'
+            ? 'Draft saved. Plan it or record it as held when you are ready.'
+            : saved.checkIn.status === 'planned'
             ? `Check-in planned for ${saved.checkIn.date}. Download the calendar file to send to your mentor.`
             : `Check-in recorded as held.${readMentorshipSettings(request.activity.settings).requiresSignOff ? ' Your mentor can now sign it off.' : ''}${saved.graded ? ' Your grade was updated.' : ''}`;
-        await render(res, request, { flash: { tone: 'success', text } });
+        await render(res, request, { flash: { tone: 'success', text }, savedId: String(saved.checkIn._id) });
       },
     ),
   );
+
+  /**
+   * Autosave (public/js/practicum-autosave.js, shared with the practicum log): the check-in form
+   * as JSON, kept as the candidate's draft. Always answers JSON; only drafts change (else 409).
+   */
+  router.post('/mentorship/checkins/autosave', async (req: Request, res: Response) => {
+    try {
+      const request = await activityRequestOf(req, res, ['candidate'], MENTORSHIP);
+      const ctx = contextFor(request, 'candidate');
+      if (!req.is('application/json') || !req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('autosave_json_only', 'Send the check-in form as a JSON object.');
+      const parsed = parseForm(checkInFormSchema, { ...(req.body as Record<string, unknown>), intent: 'draft' });
+      if (!parsed.ok) throw badRequest('invalid_form', 'The draft was not saved: some fields are malformed.', parsed.errors);
+      const saved = await saveCheckIn(ctx, parsed.value, { draftsOnly: true });
+      if (!saved.ok) throw badRequest('invalid_form', Object.values(saved.errors).join(' '), saved.errors);
+      res.json({ id: String(saved.checkIn._id), version: saved.checkIn.version, savedAt: new Date().toISOString() });
+    } catch (err) {
+      const e = err instanceof AppError ? err : isDatabaseConnectionError(err) ? databaseInterrupted() : null;
+      if (!e || !e.isExpected) deps.logger.error({ err, path: req.path }, 'mentorship autosave failed');
+      if (typeof e?.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(e.details.retryAfterSeconds));
+      res.status(e?.status ?? 500).json({ error: e?.id ?? 'internal_error', message: e?.message ?? 'The draft could not be saved.', ...(e?.details ? { details: e.details } : {}) });
+    }
+  });
 
   router.post(
     '/mentorship/goals',

@@ -35,7 +35,7 @@ export const checkInFormSchema = z.object({
   checkInId: z.preprocess(blank, z.string().regex(OBJECT_ID, 'Reload the page and try again.').optional()),
   version,
   formToken: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional()),
-  intent: z.enum(['plan', 'record'], { errorMap: () => ({ message: 'Choose “Plan” or “Record as held”.' }) }),
+  intent: z.enum(['draft', 'plan', 'record'], { errorMap: () => ({ message: 'Choose “Plan”, “Record as held” or “Save draft”.' }) }),
   date: z.preprocess(blank, meetingDate.optional()),
   time: z.preprocess(blank, z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use a time such as 15:30.').optional()),
   durationMinutes: optionalFormNumber('Enter the length in minutes.', (n) => n.int('Enter whole minutes.').min(5, 'At least 5 minutes.').max(600, 'At most 600 minutes (10 hours).')),
@@ -101,6 +101,8 @@ export function pulseOf(form: CheckInForm): { value: { workload: number; support
  * record one as held, the parts the placement requires.
  */
 export function checkInFormErrors(form: CheckInForm, settings: MentorshipSettings, today: string, known: { goalIds: readonly string[] }): FieldErrors {
+  // A draft keeps whatever was typed; only planning or recording it asks for more.
+  if (form.intent === 'draft') return form.goalIds.some((id) => !known.goalIds.includes(id)) ? { goalIds: 'Choose among your own goals.' } : {};
   const errors: FieldErrors = { ...pulseOf(form).errors };
   if (!form.date) errors.date = 'Enter the date of the meeting.';
   else if (form.intent === 'plan' && form.date < today) errors.date = 'A meeting in the past can only be recorded as held: choose “Record as held”.';

@@ -95,18 +95,21 @@ function itemsToStore(form: CheckInForm, before: CheckIn | null, earlier: CheckI
 
 export type SaveResult = { ok: true; checkIn: CheckIn; isReplay: boolean; graded: boolean } | { ok: false; errors: FieldErrors };
 
-/** Candidate: plans a meeting or records it as held (a new check-in or an edit of their own). */
-export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm): Promise<SaveResult> {
+/**
+ * Candidate: plans a meeting, records it as held, or keeps it as a draft (a new check-in or an edit
+ * of their own). `draftsOnly` (autosave): only drafts are created or changed; anything else is 409.
+ */
+export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm, options: { draftsOnly?: boolean } = {}): Promise<SaveResult> {
   const caller = candidateOf(ctx);
   const settings = readMentorshipSettings(ctx.activity.settings);
   const goals = await candidateGoals(ctx.activity, caller.sub);
   const errors = checkInFormErrors(form, settings, ctx.today, { goalIds: goals.map((g) => String(g._id)) });
   if (Object.keys(errors).length) return { ok: false, errors };
   const all = await candidateCheckIns(ctx.activity, caller.sub);
-  const status: CheckInStatus = form.intent === 'plan' ? 'planned' : 'held';
+  const status: CheckInStatus = form.intent === 'plan' ? 'planned' : form.intent === 'draft' ? 'draft' : 'held';
   const pulse = pulseOf(form).value;
   const fields = {
-    date: form.date!,
+    date: form.date ?? '',
     time: form.time ?? '',
     durationMinutes: form.durationMinutes ?? 60,
     mode: form.mode,
@@ -118,7 +121,8 @@ export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm): Pr
     pulse,
   };
 
-  const checkInId = form.checkInId;
+  let checkInId = form.checkInId;
+  let knownVersion = form.version;
   if (!checkInId && form.formToken) {
     // The same form posted twice (Back, a double click) edits what its first post made.
     const key = `checkin:${JSON.stringify([String(ctx.activity._id), caller.sub, form.formToken])}`;
@@ -129,12 +133,18 @@ export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm): Pr
       if (!isDuplicateKeyError(err)) throw err;
       const reserved = await withTransientRetry(() => CheckInKeyModel.findOne({ _id: key }).lean());
       const earlier = reserved ? all.find((c) => String(c._id) === reserved.checkInId) : undefined;
-      if (earlier) return { ok: true, checkIn: earlier, isReplay: true, graded: false };
-      if (!reserved || !Types.ObjectId.isValid(reserved.checkInId)) throw conflict('mentorship_checkin_saving', 'This check-in is being saved in another window; reload to see it.');
-      // The first post was cut off before its insert: insert under the reserved id, so one check-in exists.
-      return create(ctx, caller, new Types.ObjectId(reserved.checkInId), status, fields, itemsToStore(form, null, all));
+      // A draft the form's autosave made is what this post completes; anything further was a replay.
+      if (earlier && earlier.status !== 'draft') return { ok: true, checkIn: earlier, isReplay: true, graded: false };
+      if (earlier) {
+        checkInId = String(earlier._id);
+        knownVersion = knownVersion ?? earlier.version;
+      } else {
+        if (!reserved || !Types.ObjectId.isValid(reserved.checkInId)) throw conflict('mentorship_checkin_saving', 'This check-in is being saved in another window; reload to see it.');
+        // The first post was cut off before its insert: insert under the reserved id, so one check-in exists.
+        return create(ctx, caller, new Types.ObjectId(reserved.checkInId), status, fields, itemsToStore(form, null, all));
+      }
     }
-    return create(ctx, caller, _id, status, fields, itemsToStore(form, null, all));
+    if (!checkInId) return create(ctx, caller, _id, status, fields, itemsToStore(form, null, all));
   }
   if (!checkInId) return create(ctx, caller, new Types.ObjectId(), status, fields, itemsToStore(form, null, all));
 
@@ -142,8 +152,10 @@ export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm): Pr
   if (!before) throw notFound('mentorship_checkin_not_found', 'That check-in does not exist or is not yours.');
   authorizeCheckIn(ctx.actor, 'candidate', before);
   if (before.status === 'signed-off') throw conflict('mentorship_checkin_signed_off', 'This check-in is signed off and can no longer be changed.');
-  if (status === 'planned' && before.status !== 'planned') return { ok: false, errors: { date: 'This meeting is already recorded as held; it cannot go back to planned.' } };
-  const version = form.version ?? before.version;
+  if (options.draftsOnly && before.status !== 'draft') throw conflict('mentorship_checkin_not_draft', 'Only drafts are saved automatically; use “Plan” or “Record as held” to save this check-in.');
+  if (status === 'draft' && before.status !== 'draft') return { ok: false, errors: { _form: 'This check-in is already planned or recorded: use “Plan” or “Record as held” to save your changes.' } };
+  if (status === 'planned' && before.status !== 'planned' && before.status !== 'draft') return { ok: false, errors: { date: 'This meeting is already recorded as held; it cannot go back to planned.' } };
+  const version = knownVersion ?? before.version;
   const items = itemsToStore(form, before, all.filter((c) => String(c._id) !== checkInId));
   const updated = await withTransientRetry(() =>
     underClaim(before._id, version, () =>
@@ -151,7 +163,8 @@ export async function saveCheckIn(ctx: MentorshipContext, form: CheckInForm): Pr
     ),
   );
   if (!updated) throw conflict('mentorship_checkin_changed', 'This check-in changed in another window (or your mentor signed it off); reload to see the latest version.');
-  await audit(ctx, updated, 'check-in', before.status === status ? 'edited' : status === 'held' ? 'recorded as held' : 'planned');
+  // A draft is the candidate's alone (and autosaved every few seconds): its saves are not audited.
+  if (status !== 'draft') await audit(ctx, updated, 'check-in', before.status === status ? 'edited' : status === 'held' ? 'recorded as held' : 'planned');
   if (status === 'held' && !settings.requiresSignOff) await offerHoursQuietly(ctx.activity, updated);
   const graded = await settleMentorshipGrade(ctx.activity, caller.sub, ctx.today);
   return { ok: true, checkIn: updated, isReplay: false, graded };
@@ -167,7 +180,7 @@ async function create(ctx: MentorshipContext, caller: { sub: string; name: strin
   }
   const created = await withTransientRetry(() => CheckInModel.findOne({ _id }).lean<CheckIn>());
   if (!created) throw conflict('mentorship_checkin_saving', 'The check-in could not be saved; please try again.');
-  await audit(ctx, created, 'check-in', status === 'held' ? 'recorded as held' : 'planned');
+  if (status !== 'draft') await audit(ctx, created, 'check-in', status === 'held' ? 'recorded as held' : 'planned');
   if (status === 'held' && !readMentorshipSettings(ctx.activity.settings).requiresSignOff) await offerHoursQuietly(ctx.activity, created);
   const graded = status === 'held' ? await settleMentorshipGrade(ctx.activity, caller.sub, ctx.today) : false;
   return { ok: true, checkIn: created, isReplay: false, graded };
