@@ -15,7 +15,8 @@ import { databaseInterrupted } from '../platform/database-unavailable';
 import { isDatabaseConnectionError } from '../platform/transient';
 import { nameCourseMentor } from '../courses/course-mentors.service';
 import { mentorFormSchema } from '../courses/course-mentor.schemas';
-import { parseForm } from '../platform/validate';
+import { longDate, parseForm } from '../platform/validate';
+import { mailPlannedCheckIn } from './plan-mail';
 import { sendDownload } from '../practicum/practicum-export.routes';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { checkInIcs } from './checkin.ics';
@@ -92,12 +93,15 @@ export function createMentorshipRouter(deps: KindDeps): Router {
           return;
         }
         deps.logger.info({ activity: String(request.activity._id), status: saved.checkIn.status, replay: saved.isReplay }, 'mentorship check-in saved');
+        // The emailed mentor hears of a planned meeting, its calendar file attached (once per date and time).
+        const announced = saved.checkIn.status === 'planned' && !saved.isReplay ? await mailPlannedCheckIn(deps, request.activity, saved.checkIn).catch(() => ({ outcome: 'failed' as const, mentorName: null })) : null;
+        const toMentor = !announced?.mentorName ? '' : announced.outcome === 'sent' || announced.outcome === 'already' ? ` ${announced.mentorName} was emailed the meeting with its calendar file.` : announced.outcome === 'failed' ? ` The email to ${announced.mentorName} could not be sent yet; Fieldbook tries again within the hour.` : '';
         const text = saved.isReplay
           ? 'This check-in was already saved; it was not added again.'
           : saved.checkIn.status === 'draft'
             ? 'Draft saved. Plan it or record it as held when you are ready.'
             : saved.checkIn.status === 'planned'
-            ? `Check-in planned for ${saved.checkIn.date}. Download the calendar file to send to your mentor.`
+            ? `Check-in planned for ${longDate(saved.checkIn.date)}. You can add it to your calendar from the list below.${toMentor}`
             : `Check-in recorded as held.${readMentorshipSettings(request.activity.settings).requiresSignOff ? ' Your mentor can now sign it off.' : ''}${saved.graded ? ' Your grade was updated.' : ''}`;
         await render(res, request, { flash: { tone: 'success', text }, savedId: String(saved.checkIn._id) });
       },

@@ -27,6 +27,8 @@ import { cadenceStart } from './mentorship-grade';
 import { MENTORSHIP } from './mentorship-type';
 import { readMentorshipSettings } from './mentorship-settings';
 import { isPaused, pauseUrl, type ReminderRecipient } from './reminder-pause';
+// plan-mail sends through sendOnce here; each only calls the other at run time.
+import { retryPlannedMails } from './plan-mail';
 
 export const MENTORSHIP_REMINDERS_JOB = 'mentorship-reminders';
 
@@ -36,12 +38,14 @@ export const DUE_SOON_DAYS = 3;
 const SEND_LEASE_MS = 10 * 60_000;
 const MAX_ATTEMPTS = 4;
 
-export type ReminderKind = 'due-soon' | 'overdue' | 'digest';
+export type ReminderKind = 'due-soon' | 'overdue' | 'digest' | 'planned';
 
 const reminderSchema = new Schema(
   {
     _id: { type: String, required: true },
-    kind: { type: String, enum: ['due-soon', 'overdue', 'digest'], required: true },
+    kind: { type: String, enum: ['due-soon', 'overdue', 'digest', 'planned'], required: true },
+    /** The check-in a 'planned' mail announced (retried from it). */
+    checkInId: { type: String, default: null },
     activityId: { type: String, default: null },
     candidateSub: { type: String, default: null },
     iss: { type: String, required: true },
@@ -56,7 +60,7 @@ const reminderSchema = new Schema(
 );
 reminderSchema.index({ activityId: 1, candidateSub: 1 });
 export const ReminderModel = mongoose.model('MentorshipReminder', reminderSchema);
-export type Reminder = { _id: string; kind: ReminderKind; activityId: string | null; candidateSub: string | null; iss: string; to: string; state: string; attempts: number; claimedAt: Date; sentAt: Date | null; reason: string | null };
+export type Reminder = { _id: string; kind: ReminderKind; activityId: string | null; candidateSub: string | null; checkInId?: string | null; iss: string; to: string; state: string; attempts: number; claimedAt: Date; sentAt: Date | null; reason: string | null };
 
 export type SendOutcome = 'sent' | 'failed' | 'skipped' | 'already';
 
@@ -64,8 +68,8 @@ export type SendOutcome = 'sent' | 'failed' | 'skipped' | 'already';
  * Sends the reminder `key` unless it was sent (or is being sent) already. `build` runs only for
  * the instance that holds the key, so a mail is composed — and a link issued — once.
  */
-export async function sendOnce(deps: Pick<KindDeps, 'mailer' | 'logger'>, key: { _id: string; kind: ReminderKind; iss: string; activityId?: string; candidateSub?: string }, build: () => Promise<OutgoingMail | { skip: string }>, now = new Date()): Promise<SendOutcome> {
-  const base = { _id: key._id, kind: key.kind, iss: key.iss, activityId: key.activityId ?? null, candidateSub: key.candidateSub ?? null };
+export async function sendOnce(deps: Pick<KindDeps, 'mailer' | 'logger'>, key: { _id: string; kind: ReminderKind; iss: string; activityId?: string; candidateSub?: string; checkInId?: string }, build: () => Promise<OutgoingMail | { skip: string }>, now = new Date()): Promise<SendOutcome> {
+  const base = { _id: key._id, kind: key.kind, iss: key.iss, activityId: key.activityId ?? null, candidateSub: key.candidateSub ?? null, checkInId: key.checkInId ?? null };
   let attempts = 1;
   try {
     await ReminderModel.create({ ...base, state: 'sending', attempts, claimedAt: now });
@@ -106,7 +110,7 @@ export async function sendOnce(deps: Pick<KindDeps, 'mailer' | 'logger'>, key: {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
-function mailOf(to: string, subject: string, paragraphs: string[], link: { url: string; label: string } | null, pause: string): OutgoingMail {
+export function mailOf(to: string, subject: string, paragraphs: string[], link: { url: string; label: string } | null, pause: string): OutgoingMail {
   const text = [...paragraphs, '', ...(link ? [`${link.label}: ${link.url}`, ''] : []), `To stop these reminders: ${pause}`, '', '— Fieldbook'].join('\n');
   const html = [
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
@@ -226,6 +230,8 @@ export async function runMentorshipReminders(deps: KindDeps, now = new Date()): 
   const result: RunResult = { sent: 0, failed: 0, skipped: 0 };
   for (const activity of activities) await remindCandidates(deps, activity, today, result);
   await digestMentors(deps, activities, today, result);
+  // Announcements of planned meetings the mail server refused when they were made.
+  for (const outcome of await retryPlannedMails(deps, now)) tally(result, outcome);
   return result;
 }
 

@@ -4,11 +4,19 @@ import { AppError, badGateway } from './errors';
 import type { Logger } from './logger';
 import { redactUrlTokens } from './redact';
 
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
 export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
   html?: string;
+  /** Small text attachments (a calendar file). */
+  attachments?: MailAttachment[];
 }
 
 /**
@@ -58,7 +66,7 @@ export function createMailer(config: Pick<AppConfig, 'mail'>, logger: Logger, de
       transport: 'smtp',
       async send(mail) {
         try {
-          const info = (await transporter.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html })) as { messageId: string };
+          const info = (await transporter.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, attachments: mail.attachments })) as { messageId: string };
           log.info({ to: mail.to, subject: mail.subject, messageId: info.messageId, server }, 'mail sent');
           return { messageId: info.messageId };
         } catch (err) {
@@ -76,7 +84,7 @@ export function createMailer(config: Pick<AppConfig, 'mail'>, logger: Logger, de
     return {
       transport: 'sandbox-outbox',
       async send(mail) {
-        const { id } = await outbox({ to: mail.to, from, subject: mail.subject, text: mail.text, html: mail.html });
+        const { id } = await outbox({ to: mail.to, from, subject: mail.subject, text: mail.text, html: mail.html, attachments: mail.attachments });
         log.info({ to: mail.to, subject: mail.subject, messageId: id }, 'mail stored in the Sandbox outbox');
         return { messageId: `sandbox-${id}` };
       },

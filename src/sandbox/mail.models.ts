@@ -7,6 +7,7 @@ export interface SandboxMailDoc {
   subject: string;
   text: string;
   html: string | null;
+  attachments?: { filename: string; contentType: string; content: string }[];
   createdAt: Date;
 }
 const mailSchema = new Schema<SandboxMailDoc>({
@@ -15,6 +16,7 @@ const mailSchema = new Schema<SandboxMailDoc>({
   subject: { type: String, default: '' },
   text: { type: String, default: '' },
   html: { type: String, default: null },
+  attachments: { type: [{ _id: false, filename: String, contentType: String, content: String }], default: [] },
   createdAt: { type: Date, default: () => new Date(), index: true },
 });
 export const SandboxMail = defineModel<SandboxMailDoc>('SandboxMail', mailSchema, 'sandbox_mail');

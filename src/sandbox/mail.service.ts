@@ -8,6 +8,7 @@ const mailInput = z.object({
   subject: z.string().max(1000).default(''),
   text: z.string().max(200_000).default(''),
   html: z.string().max(500_000).optional(),
+  attachments: z.array(z.object({ filename: z.string().max(200), contentType: z.string().max(200), content: z.string().max(200_000) })).max(10).optional(),
 });
 export type SandboxMailInput = z.input<typeof mailInput>;
 
@@ -20,13 +21,15 @@ export interface SandboxMailView {
   hasHtml: boolean;
   /** Link targets found in the HTML part, shown as plain text (never rendered as HTML). */
   links: string[];
+  /** Attached files (a calendar file), shown as text. */
+  attachments: { filename: string; contentType: string; content: string }[];
   createdAt: string;
 }
 
 /** Keeps a message the tool "sent" so the outbox page can show it (the Sandbox's mail transport). */
 export async function recordSandboxMail(input: SandboxMailInput): Promise<{ id: string }> {
   const data = mailInput.parse(input);
-  const doc = await SandboxMail.create({ ...data, html: data.html ?? null, createdAt: new Date() });
+  const doc = await SandboxMail.create({ ...data, html: data.html ?? null, attachments: data.attachments ?? [], createdAt: new Date() });
   return { id: doc._id.toHexString() };
 }
 
@@ -45,6 +48,7 @@ function present(doc: SandboxMailDoc & { _id: { toHexString(): string } }): Sand
     text: doc.text,
     hasHtml: Boolean(doc.html),
     links: linksIn(doc.html),
+    attachments: (doc.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
     createdAt: doc.createdAt.toISOString(),
   };
 }

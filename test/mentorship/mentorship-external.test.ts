@@ -6,8 +6,8 @@ import { findSandboxMailTo, getSandboxGrade } from '../../src/sandbox';
 import { sessionFromLocation } from '../access/access-kit';
 import { decodeHtml } from '../helpers/sandbox-launch';
 import { useTestMailer } from '../helpers/test-server';
-import { anonymous, open, post, type Session } from '../practicum/practicum-kit';
-import { buildMentorshipCourse, checkInsOf, formTokenOf, recordHeld, type MentorshipCourse } from './mentorship-kit';
+import { anonymous, get, open, post, type Session } from '../practicum/practicum-kit';
+import { buildMentorshipCourse, checkInsOf, day, formTokenOf, HELD, recordHeld, type MentorshipCourse } from './mentorship-kit';
 
 const refOf = (c: { _id: unknown; version: number }) => `${String(c._id)}:${c.version}`;
 
@@ -82,5 +82,23 @@ describe('mentorship check-ins: an emailed mentor signs off without an LMS accou
     // The same sign-off sent again: nothing more changes.
     const again = await anonymous().post('/access/mentorship/review').type('form').send({ s, checkIns: refOf(mine), intent: 'sign-off' });
     expect(again.status).to.equal(409);
+  });
+
+  it('planning a check-in emails the mentor the meeting with its calendar file, once per date and time', async () => {
+    const planned = { ...HELD, intent: 'plan', date: day(7), item_0_due: day(9), formToken: formTokenOf((await get(a, '/lti/mentorship')).text) };
+    const first = await post(a, '/lti/mentorship/checkins', planned);
+    expect(first.status, first.text).to.equal(200);
+    expect(decodeHtml(first.text)).to.include('Marta Site was emailed the meeting with its calendar file.');
+    expect((await post(a, '/lti/mentorship/checkins', planned)).status, 'the same form again').to.equal(200);
+    const mails = (await findSandboxMailTo(email)).filter((m) => m.subject.startsWith('Mentor check-in with'));
+    expect(mails).to.have.length(1);
+    expect(mails[0].subject).to.include('at 3:30 PM');
+    expect(mails[0].attachments.map((x) => x.filename)).to.deep.equal([`check-in-${day(7)}.ics`]);
+    expect(mails[0].attachments[0].content).to.include(`DTSTART:${day(7).replace(/-/g, '')}T153000`);
+    // Moved to another day: a new mail for the new day.
+    const mine = (await checkInsOf(course, course.candidateA.sub)).find((c) => c.status === 'planned')!;
+    const moved = await post(a, '/lti/mentorship/checkins', { ...planned, formToken: '', checkInId: String(mine._id), version: String(mine.version), date: day(8) });
+    expect(moved.status, moved.text).to.equal(200);
+    expect((await findSandboxMailTo(email)).filter((m) => m.subject.startsWith('Mentor check-in with'))).to.have.length(2);
   });
 });
