@@ -45,6 +45,7 @@ const deepLinkSchema = z.object({
 function pickerModel(ltik: string, values: Record<string, unknown>, errors: FieldErrors) {
   return {
     title: 'Add a Fieldbook activity',
+    scripts: ['/static/js/picker-kinds.js'],
     ltik,
     // A form re-rendered with errors keeps its token: nothing was placed under it yet.
     formToken: FORM_TOKEN.test(typedText(values.formToken)) ? typedText(values.formToken) : randomBytes(16).toString('base64url'),

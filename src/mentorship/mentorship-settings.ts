@@ -32,7 +32,7 @@ export type AgendaTemplate = keyof typeof AGENDA_TEMPLATES;
 const templateIds = Object.keys(AGENDA_TEMPLATES) as [AgendaTemplate, ...AgendaTemplate[]];
 
 export const CADENCE_MODES = { every: 'Every few days (e.g. every two weeks)', 'per-term': 'A number of check-ins per term' } as const;
-export const MENTORSHIP_GRADING = { completion: 'Completion (check-ins held against the number required)', 'faculty-score': 'Faculty score' } as const;
+export const MENTORSHIP_GRADING = { completion: 'Completion (check-ins held against the number required)', 'faculty-score': 'Faculty score (you send the score yourself)' } as const;
 
 const storedDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 

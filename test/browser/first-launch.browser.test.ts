@@ -28,7 +28,7 @@ describe('browser: first launch through the Sandbox LMS', function () {
     await picker.getByLabel('Title').fill('Internship hours');
     await picker.getByLabel('Points possible').fill('40');
     // Faculty send this grade by hand: the manual grade form is only offered for a faculty score.
-    await picker.getByLabel('Faculty score').check();
+    await picker.getByLabel('Faculty score', { exact: true }).check();
     await picker.getByRole('button', { name: 'Add to course' }).click();
     await page.frameLocator('iframe').getByText('Message from the tool: Added Internship hours').waitFor();
 
