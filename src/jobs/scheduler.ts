@@ -54,24 +54,33 @@ export async function runJobSlot(job: Job, options: { now?: Date; owner?: string
     await JobRunModel.create({ _id, job: job.name, slot, owner, startedAt: now });
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
-    const existing = await JobRunModel.findOne({ _id }).lean();
     const lease = job.leaseMs ?? job.everyMs * 2;
-    if (!existing || existing.outcome !== 'running' || now.getTime() - existing.startedAt.getTime() < lease) return 'skipped';
-    // Its instance stopped mid-run: take the slot over (a new record id, so only one taker wins).
-    return takeOver(job, existing._id, now, owner, options.logger);
+    // Follow the slot's takeovers: a run whose instance stopped was retaken under `<id>#retake`,
+    // and that one may have stopped too.
+    for (let id = _id, hops = 0; hops < 10; id = `${id}#retake`, hops += 1) {
+      const existing = await JobRunModel.findOne({ _id: id }).lean();
+      if (!existing) return 'skipped';
+      if (existing.outcome === 'failed' && existing.error === STOPPED_MID_RUN) continue;
+      if (existing.outcome !== 'running' || now.getTime() - existing.startedAt.getTime() < lease) return 'skipped';
+      // Its instance stopped mid-run: take the slot over (a new record id, so only one taker wins).
+      return takeOver(job, existing._id, slot, now, owner, options.logger);
+    }
+    return 'skipped';
   }
   return execute(job, _id, now, options.logger);
 }
 
-async function takeOver(job: Job, staleId: string, now: Date, owner: string, logger?: Logger): Promise<'ran' | 'failed' | 'skipped'> {
+const STOPPED_MID_RUN = 'instance stopped before finishing; run again';
+
+async function takeOver(job: Job, staleId: string, slot: Date, now: Date, owner: string, logger?: Logger): Promise<'ran' | 'failed' | 'skipped'> {
   const retakeId = `${staleId}#retake`;
   try {
-    await JobRunModel.create({ _id: retakeId, job: job.name, slot: slotOf(job, now), owner, startedAt: now });
+    await JobRunModel.create({ _id: retakeId, job: job.name, slot, owner, startedAt: now });
   } catch (err) {
     if (isDuplicateKeyError(err)) return 'skipped';
     throw err;
   }
-  await JobRunModel.updateOne({ _id: staleId }, { $set: { outcome: 'failed', error: 'instance stopped before finishing; run again', finishedAt: now } });
+  await JobRunModel.updateOne({ _id: staleId }, { $set: { outcome: 'failed', error: STOPPED_MID_RUN, finishedAt: now } });
   return execute(job, retakeId, now, logger);
 }
 

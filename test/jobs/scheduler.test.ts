@@ -48,6 +48,22 @@ describe('shared scheduler: each job run claimed once in the database', () => {
     expect(await JobRunModel.findOne({ _id: jobRunId(job.name, slot) }).lean()).to.include({ outcome: 'failed' });
   });
 
+  it('a retake whose instance stopped too is taken over in its turn, for the same slot', async () => {
+    const job = countingJob(`stale-twice-${Math.random()}`);
+    const now = new Date();
+    const slot = new Date(Math.floor(now.getTime() / job.everyMs) * job.everyMs);
+    const long = new Date(now.getTime() - 10 * job.everyMs);
+    const first = jobRunId(job.name, slot);
+    await JobRunModel.create({ _id: first, job: job.name, slot, owner: 'died', startedAt: long, outcome: 'failed', error: 'instance stopped before finishing; run again' });
+    await JobRunModel.create({ _id: `${first}#retake`, job: job.name, slot, owner: 'died-too', startedAt: long });
+    expect(await runJobSlot(job, { now, owner: 'c' })).to.equal('ran');
+    expect(job.runs).to.equal(1);
+    const again = await JobRunModel.findOne({ _id: `${first}#retake#retake` }).lean();
+    expect(again).to.include({ outcome: 'done', owner: 'c' });
+    expect(again?.slot.getTime()).to.equal(slot.getTime());
+    expect(await runJobSlot(job, { now, owner: 'd' }), 'done once: nothing more').to.equal('skipped');
+  });
+
   it('a failing job is recorded as failed with its reason', async () => {
     const job: Job = { name: `fails-${Math.random()}`, everyMs: 60_000, run: async () => Promise.reject(new Error('the LMS is down')) };
     expect(await runJobSlot(job)).to.equal('failed');
