@@ -26,12 +26,12 @@ export interface ExternalShellInput {
 
 /**
  * The shell header (views/partials/shell/header.hbs) for a mentor who has no LMS account: what this
- * is ("Internship hours for …", the course and activity) and who they are here, in plain words.
+ * is ("Mentoring …", the course and activity) and who they are here, in plain words.
  */
 export function presentExternalShell({ name, candidateNames, courseTitles, activityTitles, nav = [] }: ExternalShellInput) {
   const join = (xs: string[]) => [...new Set(xs.filter(Boolean))].join(', ') || null;
   return {
-    title: `Internship hours for ${candidatesPhrase(candidateNames)}`,
+    title: `Mentoring ${candidatesPhrase(candidateNames)}`,
     course: join(courseTitles),
     kindLine: join(activityTitles),
     person: { name: name || 'Mentor' },

@@ -75,7 +75,7 @@ export interface ExternalHomePart {
   awaiting: AwaitingSummary;
   /** The part's sections of the page, in order; each id is an element the partial renders (unique across kinds). */
   sections: ShellSection[];
-  /** What the part covers, for the page header ("Internship hours for …", courses, activities). */
+  /** What the part covers, for the page header ("Mentoring …", courses, activities). */
   covers: { candidateNames: string[]; courseTitles: string[]; activityTitles: string[] };
   partial: string;
   model: Record<string, unknown>;

@@ -16,8 +16,9 @@ import { CheckInModel } from './checkin.model';
 import { MENTORSHIP } from './mentorship-type';
 import { mentorshipReachOf, type MentorshipPageState, type MentorshipReach } from './mentorship-mentor.page';
 import { todayIso } from './mentorship.page';
-import { parseRefs, reviewSchema } from './mentorship.schemas';
-import { reviewCheckIns, type ReviewResult } from './mentorship.service';
+import { mentorNotesSchema, parseRefs, reviewSchema } from './mentorship.schemas';
+import { reviewCheckIns, saveMentorNotes, type ReviewResult } from './mentorship.service';
+import { AppError } from '../platform/errors';
 import { isPaused, readPauseToken, setPaused } from './reminder-pause';
 
 const asList = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
@@ -78,6 +79,32 @@ export function createMentorshipAccessRouter(deps: ExternalKindDeps): Router {
       await render(flash, { reach: mine }, status, result.failed.map((f) => f.message));
     }),
   );
+  /** The emailed mentor's notes and action items on a mentee's check-in (audited with their email). */
+  router.post(
+    '/mentorship/notes',
+    wrap(async (req, res) => {
+      const session = await requireExternalSession(req);
+      const reach = await externalReachOf(session);
+      const mine = await mentorshipReachOf(reach);
+      const render = (flash: ExternalHomeRender['flash'], status: number) => deps.home.render(res, { reach, flash, kept: { type: MENTORSHIP, state: { reach: mine } } }, status);
+      const parsed = parseForm(mentorNotesSchema, req.body);
+      if (!parsed.ok) return render({ tone: 'danger', text: Object.values(parsed.errors).join(' ') }, 400);
+      const input = parsed.value as Record<string, string | undefined>;
+      const [ref] = parseRefs([input.checkIn!]);
+      const owner = Types.ObjectId.isValid(ref.id) ? await CheckInModel.findOne({ _id: ref.id }, { activityId: 1 }).lean() : null;
+      const r = owner ? mine.find((x) => String(x.activity._id) === String(owner.activityId)) : undefined;
+      if (!r) return render({ tone: 'danger', text: 'That check-in is not among your mentees’.' }, 404);
+      const items = [0, 1, 2].filter((i) => input[`item_${i}_text`]).map((i) => ({ text: input[`item_${i}_text`]!, owner: (input[`item_${i}_owner`] as 'candidate' | 'mentor') ?? 'mentor', due: input[`item_${i}_due`] ?? null }));
+      try {
+        await saveMentorNotes({ activity: r.activity, actor: r.actor, role: 'mentor', today: todayIso() }, ref, input.mentorNotes ?? '', items);
+      } catch (err) {
+        if (!(err instanceof AppError) || !err.isExpected) throw err;
+        return render({ tone: 'danger', text: err.message }, err.status);
+      }
+      await render({ tone: 'success', text: 'Your notes were saved.' }, 200);
+    }),
+  );
+
   /**
    * The "pause these reminders" link of every reminder mail: a page saying whose reminders it
    * covers, and a button (opening the link changes nothing: mail scanners open links).

@@ -42,7 +42,7 @@ describe('External access links (/access)', () => {
       expect(page.text).to.include('Continue as Mo &lt;b&gt;Mentor&lt;/b&gt;').and.not.include('<b>Mentor</b>');
       expect(page.text).to.include('Cara Candidate').and.include('Dr. Carla Mendes');
       // The shell header: whose hours these are and who the reader is here.
-      expect(page.text).to.include('Internship hours for Cara Candidate').and.include('<span class="fw-semibold" data-testid="fieldbook-role">Mentor</span>');
+      expect(page.text).to.include('Mentoring Cara Candidate').and.include('<span class="fw-semibold" data-testid="fieldbook-role">Mentor</span>');
       expect(page.text).to.include('action="/access/redeem"').and.include(`value="${link.token}"`);
       expect(page.text).to.not.match(/<script>|style="/);
       // The link's end as a <time> the mentor's browser shows in their own zone; never "UTC".

@@ -30,7 +30,7 @@ describe('browser: mentor access link', function () {
     await page.getByRole('button', { name: 'Continue as Mona Mentor' }).click();
     await page.waitForURL(/\/access\/home\?s=/);
     // The shell header: what this is and who the reader is (buildAccessLink's candidate and course).
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Internship hours for Cara Candidate');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Mentoring Cara Candidate');
     expect(await page.getByTestId('shell-person').textContent()).to.equal('Mona Mentor · Mentor');
     expectNone(await axeViolations(page));
     await page.goto(link.url);

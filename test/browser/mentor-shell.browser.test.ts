@@ -42,14 +42,14 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
   it('landing, the mentor page (To verify · Verified · Hour logs) before and after verifying, a candidate’s hour log under the same header, and the used link', async () => {
     const csp = watchCsp(page);
     await checkAtEachWidth(page, linkUrl, 'mentor-shell-landing', 'button:has-text("Continue as")');
-    expect(await page.getByTestId('shell-title').textContent()).to.equal(`Internship hours for ${course.candidateA.name}`);
+    expect(await page.getByTestId('shell-title').textContent()).to.equal(`Mentoring ${course.candidateA.name}`);
 
     await page.getByRole('button', { name: `Continue as ${mentorName}` }).click();
     await page.waitForURL(/\/access\/home\?s=/);
     const home = page.url();
     await checkAtEachWidth(page, home, 'mentor-shell-practicum', '[data-testid="mentor-queue"]');
     // The header says what this is and who the reader is, in plain words.
-    expect(await page.getByTestId('shell-title').textContent()).to.equal(`Internship hours for ${course.candidateA.name}`);
+    expect(await page.getByTestId('shell-title').textContent()).to.equal(`Mentoring ${course.candidateA.name}`);
     expect(await page.getByTestId('shell-person').textContent()).to.equal(`${mentorName} · Mentor`);
     const body = (await page.locator('main').innerText()).toLowerCase();
     for (const word of ['lti', 'ltik', 'sub ', 'token', 'undefined']) expect(body, `developer word "${word}" on the mentor page`).not.to.include(word);
@@ -72,9 +72,9 @@ describe('browser: the external mentor pages and the Sandbox LMS at 1280 and 400
     await page.getByTestId('mentor-hour-logs').getByRole('link', { name: /^Printable hour log/ }).first().click();
     await page.getByTestId('hour-log-header').waitFor();
     await checkAtEachWidth(page, page.url(), 'mentor-shell-hour-log', '[data-testid="hour-log-entries"]');
-    expect(await page.getByTestId('shell-title').textContent()).to.equal(`Internship hours for ${course.candidateA.name}`);
+    expect(await page.getByTestId('shell-title').textContent()).to.equal(`Mentoring ${course.candidateA.name}`);
     expect(await page.getByTestId('shell-person').textContent()).to.equal(`${mentorName} · Mentor`);
-    expect(await page.getByRole('heading', { level: 1 }).allTextContents()).to.deep.equal([`Internship hours for ${course.candidateA.name}`]);
+    expect(await page.getByRole('heading', { level: 1 }).allTextContents()).to.deep.equal([`Mentoring ${course.candidateA.name}`]);
     const logNav = page.getByRole('navigation', { name: 'Sections of this page' });
     expect(await logNav.locator('[aria-current="page"]').textContent()).to.equal('Hour logs');
     await logNav.getByRole('link', { name: 'To verify' }).click();

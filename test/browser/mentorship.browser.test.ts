@@ -5,7 +5,9 @@ import { MentorshipGoalModel } from '../../src/mentorship/mentorship-goal.model'
 import { byTestId, checkAtEachWidth, launchSession, saveScreenshot, toolFrame, usePagePerTest } from '../helpers/browser';
 import { testServer } from '../helpers/test-server';
 import { buildMentorshipCourse, checkInsOf, day, formTokenOf, recordHeld, type MentorshipCourse } from '../mentorship/mentorship-kit';
-import { open, post } from '../practicum/practicum-kit';
+import { anonymous, open, post } from '../practicum/practicum-kit';
+import { sessionFromLocation } from '../access/access-kit';
+import { findSandboxMailTo } from '../../src/sandbox';
 
 const sectionLinks = (page: Page) => page.getByTestId('shell-nav').locator('a').allTextContents();
 
@@ -169,5 +171,21 @@ describe('browser: mentorship check-ins at 1280 and 400 px — candidate, LMS me
     expect(await page.getByRole('link', { name: /^Edit/ }).count()).to.equal(0);
     for (const name of [/Sign off/, /Ask for changes/, /Return/, /Send grade/]) expect(await page.getByRole('button', { name }).count(), String(name)).to.equal(0);
     expect(await page.locator('form[action="/lti/mentorship/return"], form[action="/lti/mentorship/review"], #grades').count()).to.equal(0);
+  });
+
+  it('emailed mentor: the check-ins part of their home page, sign-off and notes reachable at 400 px, no unshared pulse', async () => {
+    const email = `marta-${course.id.slice(-6)}@district.example`;
+    const b = await open(course.candidateB, course.placement);
+    expect((await post(b, '/lti/mentorship/mentor', { mentorName: 'Marta Site', mentorEmail: email })).status).to.equal(200);
+    const [mail] = await findSandboxMailTo(email);
+    const token = /\/access\/([A-Za-z0-9._-]+)/.exec(mail.text)![1];
+    const s = sessionFromLocation((await anonymous().post('/access/redeem').type('form').send({ token })).headers.location as string);
+    await checkAtEachWidth(page, `${testServer().baseUrl}/access/home?s=${encodeURIComponent(s)}`, 'mentorship-external-mentor', byTestId('external-checkins'));
+    expect(await page.getByTestId('checkins-awaiting-count').textContent()).to.equal('1 check-in is waiting for your sign-off.');
+    expect(await page.getByRole('button', { name: 'Sign off the ticked check-ins' }).isVisible()).to.equal(true);
+    expect(await page.getByText('Your notes and action items').first().isVisible()).to.equal(true);
+    // B did not share the pulse: its answers are not on the mentor's page.
+    expect(await page.locator('body').innerText()).to.not.include('More time with my principal');
+    expect(await page.getByTestId('pulse').count()).to.equal(0);
   });
 });

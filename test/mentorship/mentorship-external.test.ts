@@ -67,6 +67,22 @@ describe('mentorship check-ins: an emailed mentor signs off without an LMS accou
     expect(noSession.status).to.be.oneOf([401, 403]);
   });
 
+  it('the emailed mentor adds their notes and an action item, audited with their email; not on another candidate’s check-in', async () => {
+    const [mine] = await checkInsOf(course, course.candidateA.sub);
+    const res = await anonymous().post('/access/mentorship/notes').type('form').send({ s, checkIn: refOf(mine), mentorNotes: 'Good start; bring the data next time.', item_0_text: 'Share the walkthrough tool', item_0_owner: 'mentor' });
+    expect(res.status, res.text).to.equal(200);
+    expect(decodeHtml(res.text)).to.include('Your notes were saved.');
+    const after = (await CheckInModel.findById(mine._id).lean())!;
+    expect(after.mentorNotes).to.equal('Good start; bring the data next time.');
+    expect(after.actionItems.map((i) => [i.text, i.addedBy])).to.deep.include(['Share the walkthrough tool', 'mentor']);
+    const audit = await MentorshipAuditModel.findOne({ recordId: String(mine._id), action: 'mentor notes saved' }).lean();
+    expect(audit?.actor).to.include({ kind: 'external', email });
+    const [theirs] = await checkInsOf(course, course.candidateB.sub);
+    const denied = await anonymous().post('/access/mentorship/notes').type('form').send({ s, checkIn: refOf(theirs), mentorNotes: 'Not mine' });
+    expect(denied.status).to.equal(403);
+    expect((await CheckInModel.findById(theirs._id).lean())?.mentorNotes).to.equal('');
+  });
+
   it('signing off is audited with the mentor’s email and reaches the gradebook with no LTI session', async () => {
     const [mine] = await checkInsOf(course, course.candidateA.sub);
     const res = await anonymous().post('/access/mentorship/review').type('form').send({ s, checkIns: refOf(mine), intent: 'sign-off', comment: 'A good meeting' });
