@@ -15,6 +15,8 @@ const membershipSchema = new Schema(
     name: { type: String, default: '' },
     email: { type: String, default: '' },
     roles: { type: [String], default: [] },
+    /** Whose mentor the LMS says this person is (from their launches; the roster does not say). */
+    menteeSubs: { type: [String], default: [] },
     isTestUser: { type: Boolean, default: false },
     /** 'inactive' when the LMS roster no longer lists the person as active. */
     status: { type: String, enum: ['active', 'inactive'], default: 'active' },

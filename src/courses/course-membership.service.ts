@@ -27,7 +27,7 @@ async function upsert(model: typeof CourseMembershipModel | typeof CourseModel, 
 export async function recordLaunchMembership(caller: Caller, now = new Date()): Promise<void> {
   if (!caller.contextId) return;
   await upsert(CourseMembershipModel, membershipId(caller.iss, caller.clientId, caller.contextId, caller.sub), {
-    $set: { iss: caller.iss, clientId: caller.clientId, contextId: caller.contextId, sub: caller.sub, name: caller.name, email: caller.email, roles: caller.roles, isTestUser: caller.isTestUser, status: 'active', lastLaunchAt: now },
+    $set: { iss: caller.iss, clientId: caller.clientId, contextId: caller.contextId, sub: caller.sub, name: caller.name, email: caller.email, roles: caller.roles, menteeSubs: caller.menteeSubs, isTestUser: caller.isTestUser, status: 'active', lastLaunchAt: now },
   });
 }
 

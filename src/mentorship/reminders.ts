@@ -16,6 +16,7 @@ import type { KindDeps } from '../activities/activity-kind';
 import { ActivityModel, type Activity } from '../activities/activity.model';
 import { listCourseMembers } from '../courses/course-membership.service';
 import { CourseMentorModel, type CourseMentorAssignment } from '../courses/course-mentor.model';
+import { CourseMembershipModel } from '../courses/course-membership.model';
 import { findLtiUser } from '../lti/lti-user.model';
 import { underClaim } from '../platform/database/version-claim';
 import { isDuplicateKeyError } from '../platform/errors';
@@ -175,47 +176,79 @@ async function remindCandidates(deps: KindDeps, activity: Activity, today: strin
   }
 }
 
-/** One digest per emailed mentor per day: every mentee's check-in awaiting their sign-off, across courses. */
+/** A mentor the digest is for: an emailed course mentor, or a mentor with an LMS account (their launches name their mentees). */
+interface DigestItem {
+  checkIn: CheckIn;
+  activity: Activity;
+  candidateName: string;
+  /** Emailed course mentors get a fresh access link; LMS mentors open the activity in their course. */
+  isEmailedMentor: boolean;
+}
+
+/**
+ * One digest per mentor per day (by platform and email): every mentee's check-in awaiting their
+ * sign-off, across courses. Emailed mentors are the candidates' CURRENT course mentors; LMS mentors
+ * are the course members whose latest launch named the candidate as their mentee.
+ */
 async function digestMentors(deps: KindDeps, activities: Activity[], today: string, result: RunResult) {
   const signing = activities.filter((a) => readMentorshipSettings(a.settings).requiresSignOff);
   if (!signing.length) return;
   const awaiting = await CheckInModel.find({ activityId: { $in: signing.map((a) => a._id) }, status: 'held' }).lean<CheckIn[]>();
   if (!awaiting.length) return;
-  const assignments = await CourseMentorModel.find({ iss: { $in: [...new Set(signing.map((a) => a.iss))] } }).lean<CourseMentorAssignment[]>();
+  const platforms = [...new Set(signing.map((a) => a.iss))];
+  const [assignments, lmsMentors] = await Promise.all([
+    CourseMentorModel.find({ iss: { $in: platforms } }).lean<CourseMentorAssignment[]>(),
+    CourseMembershipModel.find({ iss: { $in: platforms }, roles: 'mentor', status: 'active' }).lean<{ iss: string; clientId: string; contextId: string; email: string; name: string; menteeSubs?: string[]; isTestUser?: boolean }[]>(),
+  ]);
   const byActivity = new Map(signing.map((a) => [String(a._id), a]));
-  // Per mentor (platform + email): the check-ins of candidates whose CURRENT course mentor they are.
-  const perMentor = new Map<string, { iss: string; email: string; name: string; items: { checkIn: CheckIn; activity: Activity; assignment: CourseMentorAssignment }[] }>();
+  const perMentor = new Map<string, { iss: string; email: string; name: string; items: DigestItem[] }>();
+  const add = (iss: string, email: string, name: string, item: DigestItem) => {
+    const k = JSON.stringify([iss, email.toLowerCase()]);
+    const entry = perMentor.get(k) ?? { iss, email, name, items: [] };
+    if (!entry.items.some((i) => String(i.checkIn._id) === String(item.checkIn._id))) entry.items.push(item);
+    else if (item.isEmailedMentor) entry.items = entry.items.map((i) => (String(i.checkIn._id) === String(item.checkIn._id) ? item : i));
+    perMentor.set(k, entry);
+  };
   for (const checkIn of awaiting) {
     const activity = byActivity.get(String(checkIn.activityId))!;
-    const assignment = assignments.find((x) => x.iss === activity.iss && x.clientId === activity.clientId && x.contextId === (activity.contextId ?? null) && x.candidateSub === checkIn.candidateSub);
-    if (!assignment?.mentor.email) continue;
-    const k = JSON.stringify([activity.iss, assignment.mentor.email]);
-    const entry = perMentor.get(k) ?? { iss: activity.iss, email: assignment.mentor.email, name: assignment.mentor.name, items: [] };
-    entry.items.push({ checkIn, activity, assignment });
-    perMentor.set(k, entry);
+    const sameCourse = (x: { iss: string; clientId: string; contextId: string | null }) => x.iss === activity.iss && x.clientId === activity.clientId && x.contextId === (activity.contextId ?? null);
+    const assignment = assignments.find((x) => sameCourse(x) && x.candidateSub === checkIn.candidateSub);
+    if (assignment?.mentor.email) add(activity.iss, assignment.mentor.email, assignment.mentor.name, { checkIn, activity, candidateName: assignment.candidateName || checkIn.candidateName || '', isEmailedMentor: true });
+    for (const m of lmsMentors) {
+      if (!m.email || m.isTestUser || !sameCourse(m) || !(m.menteeSubs ?? []).includes(checkIn.candidateSub)) continue;
+      add(activity.iss, m.email, m.name, { checkIn, activity, candidateName: checkIn.candidateName || '', isEmailedMentor: false });
+    }
   }
   for (const m of perMentor.values()) {
-    const recipient: ReminderRecipient = { iss: m.iss, kind: 'mentor', id: m.email };
+    const recipient: ReminderRecipient = { iss: m.iss, kind: 'mentor', id: m.email.toLowerCase() };
     if (await isPaused(recipient)) continue;
-    const outcome = await sendOnce(deps, { _id: `digest:${JSON.stringify([m.iss, m.email, today])}`, kind: 'digest', iss: m.iss }, async () => {
-      const first = m.items[0];
-      // A fresh link: the one in the invitation works once, and the digest must open the page.
-      const link = await issueAccessLink(deps, {
-        purpose: 'mentor-verify',
-        email: m.email,
-        name: m.name,
-        scope: { iss: m.iss, activityId: String(first.activity._id), candidateSub: first.checkIn.candidateSub, clientId: first.activity.clientId, contextId: first.activity.contextId ?? null },
-        createdBy: { sub: 'fieldbook-reminders', name: 'Fieldbook reminders' },
-        display: { candidateName: first.assignment.candidateName, activityTitle: first.activity.title, courseTitle: first.activity.contextTitle ?? '' },
-        ttlHours: 72,
-      });
-      const lines = m.items.map(({ checkIn, activity, assignment }) => `• ${plainName(assignment.candidateName || checkIn.candidateName) || 'Your candidate'}: check-in of ${longDate(checkIn.date)} (${activity.title})`);
+    const outcome = await sendOnce(deps, { _id: `digest:${JSON.stringify([m.iss, m.email.toLowerCase(), today])}`, kind: 'digest', iss: m.iss }, async () => {
+      const emailed = m.items.find((i) => i.isEmailedMentor);
+      // A fresh link for an emailed mentor: the one in the invitation works once, and the digest must open the page.
+      const link = emailed
+        ? await issueAccessLink(deps, {
+            purpose: 'mentor-verify',
+            email: m.email,
+            name: m.name,
+            scope: { iss: m.iss, activityId: String(emailed.activity._id), candidateSub: emailed.checkIn.candidateSub, clientId: emailed.activity.clientId, contextId: emailed.activity.contextId ?? null },
+            createdBy: { sub: 'fieldbook-reminders', name: 'Fieldbook reminders' },
+            display: { candidateName: emailed.candidateName, activityTitle: emailed.activity.title, courseTitle: emailed.activity.contextTitle ?? '' },
+            ttlHours: 72,
+          })
+        : null;
+      const lines = m.items.map(({ checkIn, activity, candidateName }) => `• ${plainName(candidateName) || 'Your mentee'}: check-in of ${longDate(checkIn.date)} (${activity.title}${activity.contextTitle ? `, ${activity.contextTitle}` : ''})`);
+      const inLms = m.items.filter((i) => !i.isEmailedMentor).map((i) => i.activity.title);
       const n = m.items.length;
       return mailOf(
         m.email,
         `${n} check-in${n === 1 ? '' : 's'} awaiting your sign-off in Fieldbook`,
-        [m.name ? `Hello ${plainName(m.name)},` : 'Hello,', `${n === 1 ? 'This check-in your mentee recorded is' : 'These check-ins your mentees recorded are'} waiting for your sign-off:`, ...lines],
-        { url: link.url, label: 'Open Fieldbook to sign off (no account needed; the link works for 3 days)' },
+        [
+          m.name ? `Hello ${plainName(m.name)},` : 'Hello,',
+          `${n === 1 ? 'This check-in your mentee recorded is' : 'These check-ins your mentees recorded are'} waiting for your sign-off:`,
+          ...lines,
+          ...(inLms.length ? [`Sign off from ${[...new Set(inLms)].join(', ')} in your course's LMS.`] : []),
+        ],
+        link ? { url: link.url, label: 'Open Fieldbook to sign off (no account needed; the link works for 3 days)' } : null,
         await pauseUrl(deps.config, recipient),
       );
     });

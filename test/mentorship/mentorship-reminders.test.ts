@@ -5,7 +5,7 @@ import { mentorshipKind } from '../../src/mentorship/mentorship.kind';
 import { MENTORSHIP_REMINDERS_JOB, ReminderModel, runMentorshipReminders, sendOnce } from '../../src/mentorship/reminders';
 import { pauseToken, readPauseToken } from '../../src/mentorship/reminder-pause';
 import { createLogger } from '../../src/platform/logger';
-import { findSandboxMailTo } from '../../src/sandbox';
+import { addSandboxPerson, findSandboxMailTo } from '../../src/sandbox';
 import { decodeHtml } from '../helpers/sandbox-launch';
 import { testServer, useTestMailer } from '../helpers/test-server';
 import { anonymous, open, post } from '../practicum/practicum-kit';
@@ -22,6 +22,7 @@ describe('mentorship reminders: due soon, overdue and the mentor’s daily diges
   let overdueCourse: MentorshipCourse;
   let dueSoonCourse: MentorshipCourse;
   const mentorEmail = `digest-${Math.random().toString(36).slice(2, 8)}@district.example`;
+  const lmsMentorEmail = `lms-mentor-${Math.random().toString(36).slice(2, 8)}@univ.example`;
 
   before(async () => {
     useTestMailer(null);
@@ -31,6 +32,9 @@ describe('mentorship reminders: due soon, overdue and the mentor’s daily diges
     dueSoonCourse = await buildMentorshipCourse({ ci_termStart: day(-10), ci_termEnd: day(2), ci_perTerm: '1' });
     const [, b] = await Promise.all([open(overdueCourse.candidateA, overdueCourse.placement), open(overdueCourse.candidateB, overdueCourse.placement), open(dueSoonCourse.candidateA, dueSoonCourse.placement), open(dueSoonCourse.candidateB, dueSoonCourse.placement)]);
     expect((await recordHeld(b, { formToken: formTokenOf(b.text) })).status).to.equal(200);
+    // B's mentor in the LMS (their launch names B as their mentee) has it waiting too.
+    const lmsMentor = await addSandboxPerson(overdueCourse.id, { name: 'Lee Lms-Mentor', email: lmsMentorEmail, roles: 'mentor', menteeIds: [overdueCourse.candidateB.id] });
+    await open(lmsMentor, overdueCourse.placement);
     // B's emailed mentor has B's check-in waiting for their sign-off.
     expect((await post(b, '/lti/mentorship/mentor', { mentorName: 'Dana Digest', mentorEmail })).status).to.equal(200);
   });
@@ -73,6 +77,10 @@ describe('mentorship reminders: due soon, overdue and the mentor’s daily diges
     const digests = digest.filter((m) => m.subject.includes('awaiting your sign-off'));
     expect(digests.map((m) => m.subject)).to.deep.equal(['1 check-in awaiting your sign-off in Fieldbook']);
     expect(digests[0].text).to.include(overdueCourse.candidateB.name).and.to.include('/access/').and.to.include('/access/reminders?t=');
+    // The LMS mentor's digest sends them to the course (they have an account), with no access link.
+    const lmsDigests = (await findSandboxMailTo(lmsMentorEmail)).filter((m) => m.subject.includes('awaiting your sign-off'));
+    expect(lmsDigests).to.have.length(1);
+    expect(lmsDigests[0].text).to.include(overdueCourse.candidateB.name).and.to.include('in your course\'s LMS').and.not.to.include('Open Fieldbook to sign off');
   });
 
   it('faculty see each candidate’s last reminder and the next one planned', async () => {
