@@ -1,5 +1,5 @@
 /**
- * A counted check-in's length, offered to the practicum log of the same course (the placement's
+ * A counted check-in's length, offered to the (first) practicum log of the same course (the placement's
  * countTowardPracticum): a draft "mentoring" entry the candidate completes and submits, logged once
  * (the practicum keys it by the check-in). Asked through the activity seam (ActivityKind.acceptHours),
  * so this kind knows no other kind. Reconciliation offers what a failed attempt left out.
@@ -15,7 +15,7 @@ import { readMentorshipSettings } from './mentorship-settings';
 
 export async function offerCheckInHours(activity: Activity, checkIn: CheckIn): Promise<number> {
   if (!readMentorshipSettings(activity.settings).countTowardPracticum || checkIn.hoursOffered || !checkIn.durationMinutes) return 0;
-  const others = (await withTransientRetry(() => ActivityModel.find({ iss: activity.iss, clientId: activity.clientId, contextId: activity.contextId ?? null }).lean())) as Activity[];
+  const others = (await withTransientRetry(() => ActivityModel.find({ iss: activity.iss, clientId: activity.clientId, contextId: activity.contextId ?? null }).sort({ createdAt: 1 }).lean())) as Activity[];
   let offered = 0;
   for (const other of others) {
     const kind = registry.findKind(other.type);
@@ -31,6 +31,8 @@ export async function offerCheckInHours(activity: Activity, checkIn: CheckIn): P
       sourceKey: `mentorship-checkin:${String(checkIn._id)}`,
     });
     offered += 1;
+    // Logged once: the course's first activity that takes hours (its practicum log), never two logs.
+    break;
   }
   await withTransientRetry(() => CheckInModel.updateOne({ _id: checkIn._id }, { $set: { hoursOffered: true } }));
   return offered;
