@@ -84,7 +84,7 @@ export function createMailer(config: Pick<AppConfig, 'mail'>, logger: Logger, de
     return {
       transport: 'sandbox-outbox',
       async send(mail) {
-        const { id } = await outbox({ to: mail.to, from, subject: mail.subject, text: mail.text, html: mail.html, attachments: mail.attachments });
+        const { id } = await outbox({ to: mail.to, from, subject: mail.subject, text: mail.text, html: mail.html, ...(mail.attachments ? { attachments: mail.attachments } : {}) });
         log.info({ to: mail.to, subject: mail.subject, messageId: id }, 'mail stored in the Sandbox outbox');
         return { messageId: `sandbox-${id}` };
       },
