@@ -44,3 +44,28 @@ export function viewFor(caller: Caller, activity: ActivityRef): CourseView {
   return 'none';
 }
 
+
+/** A mentor acting from an emailed link (src/access/**); the scope names the activity and its candidates. */
+export interface ExternalActor {
+  kind: 'external';
+  email: string;
+  name: string;
+  scope: { activityId: string; candidateSubs: string[] };
+}
+
+/** Who acts on a record: an LTI caller, or an emailed mentor. */
+export type ActivityActor = { kind: 'lti'; caller: Caller } | ExternalActor;
+
+interface CandidateRecord {
+  activityId: Types.ObjectId | string;
+  iss: string;
+  contextId: string | null;
+  candidateSub: string;
+}
+
+/** An emailed mentor of this candidate in this activity, or an LMS mentor whose launch names them. */
+export function isMentorOf(actor: ActivityActor, record: CandidateRecord): boolean {
+  if (actor.kind === 'external') return actor.scope.activityId === String(record.activityId) && actor.scope.candidateSubs.includes(record.candidateSub);
+  const c = actor.caller;
+  return c.roles.includes('mentor') && c.iss === record.iss && c.contextId === record.contextId && c.menteeSubs.includes(record.candidateSub);
+}

@@ -11,6 +11,8 @@ import { presentExternalShell, presentHome } from '../access/access.presenter';
 import { mentoredBy } from '../courses/course-mentors.service';
 import { wrap } from '../platform/async-handler';
 import type { ActivityKind, ExternalHome, ExternalHomePart, ExternalHomeRender, ExternalReach } from './activity-kind';
+import { ActivityModel, type Activity } from './activity.model';
+import type { ExternalActor } from './activity.policy';
 
 /** The courses and candidates this session's mentor covers now (none for a session of another purpose). */
 export async function externalReachOf(session: ExternalSession): Promise<ExternalReach> {
@@ -23,6 +25,32 @@ export async function externalReachOf(session: ExternalSession): Promise<Externa
     courses.set(key, course);
   }
   return { session, courses: [...courses.values()] };
+}
+
+/** One activity of a kind in the mentor's reach, with the candidates they may work on there. */
+export interface KindReach {
+  activity: Activity;
+  courseTitle: string;
+  actor: ExternalActor;
+  candidateNames: Map<string, string>;
+}
+
+/** The activities of one kind in the reach's courses, each with the reach's candidates of its course. */
+export async function kindReachOf(reach: ExternalReach, type: string): Promise<KindReach[]> {
+  const { session } = reach;
+  const perCourse = await Promise.all(
+    reach.courses.map(async (course) => {
+      const activities = (await ActivityModel.find({ iss: session.scope.iss, clientId: course.clientId, contextId: course.contextId, type }).sort({ createdAt: 1 }).lean()) as Activity[];
+      const candidateSubs = course.candidates.map((c) => c.sub);
+      return activities.map((activity) => ({
+        activity,
+        courseTitle: course.title || activity.contextTitle || '',
+        actor: { kind: 'external' as const, email: session.email, name: session.name, scope: { activityId: String(activity._id), candidateSubs } },
+        candidateNames: new Map(course.candidates.map((c) => [c.sub, c.name])),
+      }));
+    }),
+  );
+  return perCourse.flat();
 }
 
 async function partsOf(kinds: readonly ActivityKind[], page: ExternalHomeRender): Promise<ExternalHomePart[]> {

@@ -4,46 +4,26 @@
  * meetings, and each mentee's compliance line (views/partials/mentorship/external-home.hbs).
  * A pulse shows only when the candidate shared it.
  */
-import { ActivityModel, type Activity } from '../activities/activity.model';
 import type { ExternalHomePart, ExternalReach } from '../activities/activity-kind';
+import { kindReachOf, type KindReach } from '../activities/external-home';
 import type { FieldErrors } from '../platform/validate';
 import { CheckInModel, type CheckIn } from './checkin.model';
 import { computeCompliance } from './compliance';
 import { cadenceStart } from './mentorship-grade';
 import { MENTORSHIP } from './mentorship-type';
 import { todayIso } from './mentorship.page';
-import { externalScope, type ExternalMentor } from './mentorship.policy';
+import { externalScope } from './mentorship.policy';
 import { presentCheckIn, presentCompliance } from './mentorship.presenter';
 import { readMentorshipSettings } from './mentorship-settings';
 
-export interface MentorshipReach {
-  activity: Activity;
-  courseTitle: string;
-  actor: ExternalMentor;
-  candidateNames: Map<string, string>;
-}
+export type MentorshipReach = KindReach;
 
 export interface MentorshipPageState {
   reach?: MentorshipReach[];
   kept?: { comment: string; selected: string[]; errors: FieldErrors };
 }
 
-export async function mentorshipReachOf(reach: ExternalReach): Promise<MentorshipReach[]> {
-  const { session } = reach;
-  const perCourse = await Promise.all(
-    reach.courses.map(async (course) => {
-      const activities = (await ActivityModel.find({ iss: session.scope.iss, clientId: course.clientId, contextId: course.contextId, type: MENTORSHIP }).sort({ createdAt: 1 }).lean()) as Activity[];
-      const candidateSubs = course.candidates.map((c) => c.sub);
-      return activities.map((activity) => ({
-        activity,
-        courseTitle: course.title || activity.contextTitle || '',
-        actor: { kind: 'external' as const, email: session.email, name: session.name, scope: { activityId: String(activity._id), candidateSubs } },
-        candidateNames: new Map(course.candidates.map((c) => [c.sub, c.name])),
-      }));
-    }),
-  );
-  return perCourse.flat();
-}
+export const mentorshipReachOf = (reach: ExternalReach): Promise<MentorshipReach[]> => kindReachOf(reach, MENTORSHIP);
 
 export const MENTORSHIP_MENTOR_SECTIONS = [
   { id: 'checkins-to-sign', label: 'Check-ins to sign off' },

@@ -5,15 +5,9 @@
  * shared it; coordinators see only that a flag was raised.
  */
 import type { Types } from 'mongoose';
-import { isOwner, teachesCourse, viewFor, type CourseView } from '../activities/activity.policy';
+import { isMentorOf, isOwner, teachesCourse, viewFor, type ActivityActor, type CourseView, type ExternalActor } from '../activities/activity.policy';
 import type { Caller } from '../lti/caller';
 import { forbidden } from '../platform/errors';
-
-interface ActivityRef {
-  _id: Types.ObjectId | string;
-  iss: string;
-  contextId: string | null;
-}
 
 interface CandidateRecord {
   activityId: Types.ObjectId | string;
@@ -22,24 +16,18 @@ interface CandidateRecord {
   candidateSub: string;
 }
 
-/** A mentor acting from an emailed link: the candidates their session covers in this activity. */
-export interface ExternalMentor {
-  kind: 'external';
-  email: string;
-  name: string;
-  scope: { activityId: string; candidateSubs: string[] };
+interface ActivityRef {
+  _id: Types.ObjectId | string;
+  iss: string;
+  contextId: string | null;
 }
 
-export type MentorshipActor = { kind: 'lti'; caller: Caller } | ExternalMentor;
+
+export type ExternalMentor = ExternalActor;
+export type MentorshipActor = ActivityActor;
 export type MentorshipRole = 'candidate' | 'mentor' | 'faculty';
 
 export const mentorshipView = (caller: Caller, activity: ActivityRef): CourseView => viewFor(caller, activity);
-
-export function isMentorOf(actor: MentorshipActor, record: CandidateRecord): boolean {
-  if (actor.kind === 'external') return actor.scope.activityId === String(record.activityId) && actor.scope.candidateSubs.includes(record.candidateSub);
-  const c = actor.caller;
-  return c.roles.includes('mentor') && c.iss === record.iss && c.contextId === record.contextId && c.menteeSubs.includes(record.candidateSub);
-}
 
 /** The role a caller acts in on this activity's check-ins (null: may change none). */
 export function actingRole(caller: Caller, activity: ActivityRef): MentorshipRole | null {

@@ -3,21 +3,16 @@
  * practicum activity of the mentor's reach, the entries awaiting their verification, what was reviewed
  * recently, and the candidates' hour logs (views/partials/practicum/mentor-home.hbs).
  */
-import { ActivityModel, type Activity } from '../activities/activity.model';
 import type { ExternalHomePart, ExternalReach } from '../activities/activity-kind';
+import { kindReachOf, type KindReach } from '../activities/external-home';
 import type { FieldErrors } from '../platform/validate';
 import { PracticumEntryModel } from './practicum-entry.model';
-import { externalEntryScope, type ExternalActor } from './practicum.policy';
+import { externalEntryScope } from './practicum.policy';
 import { presentEntry } from './practicum.presenter';
 import { PRACTICUM } from './practicum.routes';
 
 /** One practicum activity of the mentor's reach, with the candidates they may work on there. */
-export interface PracticumReach {
-  activity: Activity;
-  courseTitle: string;
-  actor: ExternalActor;
-  candidateNames: Map<string, string>;
-}
+export type PracticumReach = KindReach;
 
 /** What the mentor's own action keeps for the re-rendered page (routes → home.render → this part). */
 export interface MentorPageState {
@@ -28,22 +23,7 @@ export interface MentorPageState {
 }
 
 /** The practicum activities of the reach's courses, each with the reach's candidates of its course. */
-export async function practicumReachOf(reach: ExternalReach): Promise<PracticumReach[]> {
-  const { session } = reach;
-  const perCourse = await Promise.all(
-    reach.courses.map(async (course) => {
-      const activities = (await ActivityModel.find({ iss: session.scope.iss, clientId: course.clientId, contextId: course.contextId, type: PRACTICUM }).sort({ createdAt: 1 }).lean()) as Activity[];
-      const candidateSubs = course.candidates.map((c) => c.sub);
-      return activities.map((activity) => ({
-        activity,
-        courseTitle: course.title || activity.contextTitle || '',
-        actor: { kind: 'external' as const, email: session.email, name: session.name, scope: { activityId: String(activity._id), candidateSubs } },
-        candidateNames: new Map(course.candidates.map((c) => [c.sub, c.name])),
-      }));
-    }),
-  );
-  return perCourse.flat();
-}
+export const practicumReachOf = (reach: ExternalReach): Promise<PracticumReach[]> => kindReachOf(reach, PRACTICUM);
 
 async function buildSection(reach: PracticumReach, selected: Set<string>) {
   const scope = externalEntryScope(reach.actor, reach.activity);

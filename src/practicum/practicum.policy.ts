@@ -6,9 +6,9 @@
 import type { Types } from 'mongoose';
 import type { Caller } from '../lti/caller';
 import { forbidden } from '../platform/errors';
-import { isOwner, teachesCourse, viewFor, type CourseView } from '../activities/activity.policy';
+import { isMentorOf, isOwner, teachesCourse, viewFor, type ActivityActor, type CourseView, type ExternalActor } from '../activities/activity.policy';
 
-export { coordinatesProgram, isOwner, teachesCourse, viewFor } from '../activities/activity.policy';
+export { coordinatesProgram, isMentorOf, isOwner, teachesCourse, viewFor, type ExternalActor } from '../activities/activity.policy';
 /** The practicum screen a caller gets (the course-wide view of src/activities/activity.policy.ts). */
 export type PracticumView = CourseView;
 import type { ActorRole } from './practicum.transitions';
@@ -26,21 +26,7 @@ interface ActivityRef {
   contextId: string | null;
 }
 
-/** An external mentor acting through a signed link (src/access/**); its scope names the candidates. */
-export interface ExternalActor {
-  kind: 'external';
-  email: string;
-  name: string;
-  scope: { activityId: string; candidateSubs: string[] };
-}
-
-export type PracticumActor = { kind: 'lti'; caller: Caller } | ExternalActor;
-
-export function isMentorOf(actor: PracticumActor, entry: EntryRef): boolean {
-  if (actor.kind === 'external') return actor.scope.activityId === String(entry.activityId) && actor.scope.candidateSubs.includes(entry.candidateSub);
-  const c = actor.caller;
-  return c.roles.includes('mentor') && c.iss === entry.iss && c.contextId === entry.contextId && c.menteeSubs.includes(entry.candidateSub);
-}
+export type PracticumActor = ActivityActor;
 
 /** The role a caller acts in when changing entries of this activity (null: may change none). */
 export function actorRoleFor(caller: Caller, activity: ActivityRef): ActorRole | null {
