@@ -41,6 +41,16 @@ export interface MentorshipPageOptions {
   mentorForm?: { values: Record<string, unknown>; errors: FieldErrors };
 }
 
+/** Per candidate, the names of the course's mentors whose LMS launches name them as a mentee. */
+async function lmsMentorNames(activity: Activity): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const m of await listCourseMembers(activity, 'mentor')) {
+    if (m.isTestUser) continue;
+    for (const sub of m.menteeSubs ?? []) out.set(sub, [...(out.get(sub) ?? []), m.name || 'Your mentor']);
+  }
+  return out;
+}
+
 const textOf = (v: unknown) => (typeof v === 'string' ? v : '');
 
 export function todayIso(now = new Date()): string {
@@ -82,11 +92,12 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
   const { elements, nameOf } = standardNames(settings);
 
   if (view === 'candidate') {
-    const [checkIns, goals, trail, [mentor]] = await Promise.all([
+    const [checkIns, goals, trail, [mentor], lmsMentors] = await Promise.all([
       withTransientRetry(() => CheckInModel.find(scope).sort({ date: 1, createdAt: 1 }).limit(500).lean<CheckIn[]>()),
       withTransientRetry(() => MentorshipGoalModel.find(scope).sort({ createdAt: 1 }).limit(100).lean<MentorshipGoal[]>()),
       withTransientRetry(() => MentorshipAuditModel.find({ activityId: activity._id, candidateSub: caller.sub }).sort({ at: -1 }).limit(50).lean<MentorshipAudit[]>()),
       listCourseMentors(activity, [caller.sub]),
+      lmsMentorNames(activity),
     ]);
     const compliance = computeCompliance(settings, checkIns, options.today, start);
     const editing = options.editId ? checkIns.find((c) => String(c._id) === options.editId && c.status !== 'signed-off') : undefined;
@@ -97,6 +108,7 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
       ...base,
       compliance: presentCompliance(compliance, settings),
       mentor: mentor ? { name: mentor.name, email: mentor.email, statusLabel: mentor.statusLabel } : null,
+      lmsMentors: lmsMentors.get(caller.sub) ?? [],
       mentorForm: {
         values: { mentorName: textOf(options.mentorForm?.values.mentorName) || (options.mentorForm ? '' : (mentor?.name ?? '')), mentorEmail: textOf(options.mentorForm?.values.mentorEmail) || (options.mentorForm ? '' : (mentor?.email ?? '')) },
         errors: options.mentorForm?.errors ?? {},
@@ -129,10 +141,11 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
   }
 
   // Mentor, faculty, coordinator: the candidates the scope covers.
-  const [checkIns, roster, mentors] = await Promise.all([
+  const [checkIns, roster, mentors, lmsMentors] = await Promise.all([
     withTransientRetry(() => CheckInModel.find(scope).sort({ date: 1, createdAt: 1 }).limit(5000).lean<CheckIn[]>()),
     view === 'mentor' ? Promise.resolve([]) : listCourseMembers(activity, 'candidate'),
     listCourseMentors(activity, view === 'mentor' ? caller.menteeSubs : undefined),
+    lmsMentorNames(activity),
   ]);
   const grouped = byCandidate(checkIns);
   const [reminders, [lastRun]] = view === 'faculty' ? await Promise.all([listReminders(String(activity._id)), lastJobRuns(MENTORSHIP_REMINDERS_JOB, 1)]) : [[], []];
@@ -140,7 +153,8 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
   for (const r of reminders) if (r.candidateSub && !lastReminder.has(r.candidateSub)) lastReminder.set(r.candidateSub, r);
   const names = new Map<string, string>([...roster.filter((m) => !m.isTestUser).map((m) => [m.sub, m.name] as const), ...checkIns.map((c) => [c.candidateSub, c.candidateName] as const)]);
   if (view === 'mentor') for (const sub of caller.menteeSubs) if (!names.has(sub)) names.set(sub, '');
-  const mentorOf = new Map(mentors.map((m) => [m.candidateSub, m.name]));
+  // The emailed course mentor and any mentor the LMS names (from their launches), in one line.
+  const mentorOf = new Map([...new Set([...mentors.map((m) => m.candidateSub), ...lmsMentors.keys()])].map((sub) => [sub, [...new Set([mentors.find((m) => m.candidateSub === sub)?.name, ...(lmsMentors.get(sub) ?? [])].filter(Boolean))].join(', ')]));
   const rows = [...names]
     .map(([sub, name]) => {
       const own = grouped.get(sub) ?? [];

@@ -39,6 +39,13 @@ describe('mentorship check-ins: candidate, mentor, faculty', () => {
     expect((await anonymous().get('/lti/mentorship')).status).to.equal(401);
   });
 
+  it('names the mentor the LMS gave the candidate (from the mentor’s launch), to the candidate and to faculty', async () => {
+    expect(decodeHtml((await get(a, '/lti/mentorship')).text)).to.include(`Your mentor in the LMS: ${course.mentorOfA.name}.`);
+    expect(decodeHtml((await get(b, '/lti/mentorship')).text)).to.include('No mentor named yet.');
+    const row = new RegExp(`data-candidate="${course.candidateA.sub}"[\\s\\S]*?</th>`).exec((await get(faculty, '/lti/mentorship')).text)?.[0] ?? '';
+    expect(decodeHtml(row)).to.include(`Mentor: ${course.mentorOfA.name}`);
+  });
+
   it('refuses a planned meeting in the past, a held one in the future and an item due before the meeting — keeping what was typed', async () => {
     const past = await post(a, '/lti/mentorship/checkins', { ...HELD, intent: 'plan', agenda: 'Typed agenda kept' });
     expect(past.status).to.equal(400);
