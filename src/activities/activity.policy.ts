@@ -69,3 +69,24 @@ export function isMentorOf(actor: ActivityActor, record: CandidateRecord): boole
   const c = actor.caller;
   return c.roles.includes('mentor') && c.iss === record.iss && c.contextId === record.contextId && c.menteeSubs.includes(record.candidateSub);
 }
+
+/** Whether the actor may change this record in this role: the candidate their own, a mentor their mentee's, faculty their course's. */
+export function mayActAs(actor: ActivityActor, role: 'candidate' | 'mentor' | 'faculty', record: CandidateRecord): boolean {
+  if (role === 'candidate') return actor.kind === 'lti' && isOwner(actor.caller, record);
+  if (role === 'mentor') return isMentorOf(actor, record);
+  return actor.kind === 'lti' && teachesCourse(actor.caller, record);
+}
+
+/** Whether the actor may read one candidate's records: their own, a mentee's, or any of the course's (faculty, coordinators). */
+export function mayReadCandidate(actor: ActivityActor, activity: ActivityRef, candidateSub: string): boolean {
+  const record = { activityId: activity._id, iss: activity.iss, contextId: activity.contextId, candidateSub };
+  if (actor.kind === 'external') return isMentorOf(actor, record);
+  const view = viewFor(actor.caller, activity);
+  return view === 'faculty' || view === 'coordinator' || (view === 'mentor' && isMentorOf(actor, record)) || (view === 'candidate' && isOwner(actor.caller, record));
+}
+
+/** An emailed mentor's records of an activity as a query: only the candidates of their session, never drafts. */
+export function externalCandidateScope(actor: ExternalActor, activity: ActivityRef): Record<string, unknown> {
+  if (actor.scope.activityId !== String(activity._id)) return { _id: { $in: [] } };
+  return { activityId: activity._id, iss: activity.iss, candidateSub: { $in: actor.scope.candidateSubs }, status: { $ne: 'draft' } };
+}

@@ -5,7 +5,7 @@
  * shared it; coordinators see only that a flag was raised.
  */
 import type { Types } from 'mongoose';
-import { isMentorOf, isOwner, teachesCourse, viewFor, type ActivityActor, type CourseView, type ExternalActor } from '../activities/activity.policy';
+import { externalCandidateScope, mayActAs, mayReadCandidate, viewFor, type ActivityActor, type CourseView, type ExternalActor } from '../activities/activity.policy';
 import type { Caller } from '../lti/caller';
 import { forbidden } from '../platform/errors';
 
@@ -52,23 +52,14 @@ export function checkInScope(caller: Caller, activity: ActivityRef): Record<stri
   }
 }
 
-export function externalScope(actor: ExternalMentor, activity: ActivityRef): Record<string, unknown> {
-  if (actor.scope.activityId !== String(activity._id)) return { _id: { $in: [] } };
-  return { activityId: activity._id, iss: activity.iss, candidateSub: { $in: actor.scope.candidateSubs }, status: { $ne: 'draft' } };
-}
+export const externalScope = (actor: ExternalMentor, activity: ActivityRef): Record<string, unknown> => externalCandidateScope(actor, activity);
 
 /** May this actor read this candidate's check-ins? (a candidate their own, a mentor their mentees', faculty and coordinators the course's) */
-export function canReadCandidate(actor: MentorshipActor, activity: ActivityRef, candidateSub: string): boolean {
-  const record = { activityId: activity._id, iss: activity.iss, contextId: activity.contextId, candidateSub };
-  if (actor.kind === 'external') return isMentorOf(actor, record);
-  const view = viewFor(actor.caller, activity);
-  return view === 'faculty' || view === 'coordinator' || (view === 'mentor' && isMentorOf(actor, record)) || (view === 'candidate' && isOwner(actor.caller, record));
-}
+export const canReadCandidate = (actor: MentorshipActor, activity: ActivityRef, candidateSub: string): boolean => mayReadCandidate(actor, activity, candidateSub);
 
 /** Per-record check before a change; throws 403 when the actor may not act so on this record. */
 export function authorizeCheckIn(actor: MentorshipActor, role: MentorshipRole, record: CandidateRecord): void {
-  const allowed = role === 'candidate' ? actor.kind === 'lti' && isOwner(actor.caller, record) : role === 'mentor' ? isMentorOf(actor, record) : actor.kind === 'lti' && teachesCourse(actor.caller, record);
-  if (!allowed) throw forbidden('mentorship_checkin_forbidden', 'You cannot change this check-in.');
+  if (!mayActAs(actor, role, record)) throw forbidden('mentorship_checkin_forbidden', 'You cannot change this check-in.');
 }
 
 /** Whether this viewer sees the pulse's answers (not only its flag). */

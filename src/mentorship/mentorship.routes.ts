@@ -11,11 +11,10 @@ import { activityRequestOf, activityRoute } from '../lti/activity-pipeline';
 import { renderActivityPage } from '../lti/launch.page';
 import { safeFileName, toCsv } from '../platform/csv';
 import { AppError, badRequest, forbidden, notFound } from '../platform/errors';
-import { databaseInterrupted } from '../platform/database-unavailable';
-import { isDatabaseConnectionError } from '../platform/transient';
 import { nameCourseMentor } from '../courses/course-mentors.service';
 import { mentorFormSchema } from '../courses/course-mentor.schemas';
 import { longDate, parseForm } from '../platform/validate';
+import { sendJsonError } from '../platform/json-error';
 import { mailPlannedCheckIn } from './plan-mail';
 import { sendDownload } from '../practicum/practicum-export.routes';
 import { CheckInModel, type CheckIn } from './checkin.model';
@@ -123,10 +122,7 @@ export function createMentorshipRouter(deps: KindDeps): Router {
       if (!saved.ok) throw badRequest('invalid_form', Object.values(saved.errors).join(' '), saved.errors);
       res.json({ id: String(saved.checkIn._id), version: saved.checkIn.version, savedAt: new Date().toISOString() });
     } catch (err) {
-      const e = err instanceof AppError ? err : isDatabaseConnectionError(err) ? databaseInterrupted() : null;
-      if (!e || !e.isExpected) deps.logger.error({ err, path: req.path }, 'mentorship autosave failed');
-      if (typeof e?.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(e.details.retryAfterSeconds));
-      res.status(e?.status ?? 500).json({ error: e?.id ?? 'internal_error', message: e?.message ?? 'The draft could not be saved.', ...(e?.details ? { details: e.details } : {}) });
+      sendJsonError(res, req, err, deps.logger, 'mentorship autosave failed', 'The draft could not be saved.');
     }
   });
 

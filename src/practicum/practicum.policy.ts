@@ -6,7 +6,7 @@
 import type { Types } from 'mongoose';
 import type { Caller } from '../lti/caller';
 import { forbidden } from '../platform/errors';
-import { isMentorOf, isOwner, teachesCourse, viewFor, type ActivityActor, type CourseView, type ExternalActor } from '../activities/activity.policy';
+import { externalCandidateScope, mayActAs, mayReadCandidate, viewFor, type ActivityActor, type CourseView, type ExternalActor } from '../activities/activity.policy';
 
 export { coordinatesProgram, isMentorOf, isOwner, teachesCourse, viewFor, type ExternalActor } from '../activities/activity.policy';
 /** The practicum screen a caller gets (the course-wide view of src/activities/activity.policy.ts). */
@@ -51,16 +51,11 @@ export function entryScope(caller: Caller, activity: ActivityRef): Record<string
 }
 
 /** The entries an external mentor may list: only the candidates named in their session, never drafts. */
-export function externalEntryScope(actor: ExternalActor, activity: ActivityRef): Record<string, unknown> {
-  if (actor.scope.activityId !== String(activity._id)) return { _id: { $in: [] } };
-  return { activityId: activity._id, iss: activity.iss, candidateSub: { $in: actor.scope.candidateSubs }, status: { $ne: 'draft' } };
-}
+export const externalEntryScope = (actor: ExternalActor, activity: ActivityRef): Record<string, unknown> => externalCandidateScope(actor, activity);
 
 /** Per-record check before a change; throws 403 when the actor may not act on this entry. */
 export function authorizeEntry(actor: PracticumActor, role: ActorRole, entry: EntryRef): void {
-  const allowed =
-    role === 'candidate' ? actor.kind === 'lti' && isOwner(actor.caller, entry) : role === 'mentor' ? isMentorOf(actor, entry) : actor.kind === 'lti' && teachesCourse(actor.caller, entry);
-  if (!allowed) throw forbidden('practicum_entry_forbidden', 'You cannot change this entry.');
+  if (!mayActAs(actor, role, entry)) throw forbidden('practicum_entry_forbidden', 'You cannot change this entry.');
 }
 
 /**
@@ -69,12 +64,5 @@ export function authorizeEntry(actor: PracticumActor, role: ActorRole, entry: En
  * Whether the person is a candidate of the course at all is the caller's next check (404).
  */
 export function authorizeCandidateLog(actor: PracticumActor, activity: ActivityRef, candidateSub: string): void {
-  const ref = { activityId: activity._id, iss: activity.iss, contextId: activity.contextId, candidateSub };
-  let allowed: boolean;
-  if (actor.kind === 'external') allowed = isMentorOf(actor, ref);
-  else {
-    const view = viewFor(actor.caller, activity);
-    allowed = view === 'faculty' || view === 'coordinator' || (view === 'mentor' && isMentorOf(actor, ref)) || (view === 'candidate' && isOwner(actor.caller, ref));
-  }
-  if (!allowed) throw forbidden('practicum_log_forbidden', 'You cannot see this candidate’s practicum log.');
+  if (!mayReadCandidate(actor, activity, candidateSub)) throw forbidden('practicum_log_forbidden', 'You cannot see this candidate’s practicum log.');
 }

@@ -8,10 +8,9 @@ import type { ActivityRequest, KindDeps } from '../activities/activity-kind';
 import type { Activity } from '../activities/activity.model';
 import { activityRequestOf, activityRoute } from '../lti/activity-pipeline';
 import type { Caller } from '../lti/caller';
-import { databaseInterrupted } from '../platform/database-unavailable';
 import { AppError, badRequest, forbidden, notFound } from '../platform/errors';
-import { isDatabaseConnectionError } from '../platform/transient';
 import { parseForm } from '../platform/validate';
+import { sendJsonError } from '../platform/json-error';
 import { PracticumProgressModel } from './practicum-progress.model';
 import { findMentorAssignment, nameMentor } from './practicum-mentors.service';
 import { listCourseMembers } from '../courses/course-membership.service';
@@ -194,11 +193,7 @@ export function createPracticumRouter(deps: KindDeps): Router {
       const entry = await saveDraft(ctx, parsed.value, { draftsOnly: true });
       res.json({ id: String(entry._id), version: entry.version, savedAt: new Date().toISOString() });
     } catch (err) {
-      // The database lost mid-save is a 503 with Retry-After (the draft may or may not have been kept), not a 500.
-      const e = err instanceof AppError ? err : isDatabaseConnectionError(err) ? databaseInterrupted() : null;
-      if (!e || !e.isExpected) logger.error({ err, path: req.path }, 'practicum autosave failed');
-      if (typeof e?.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(e.details.retryAfterSeconds));
-      res.status(e?.status ?? 500).json({ error: e?.id ?? 'internal_error', message: e?.message ?? 'The draft could not be saved.', ...(e?.details ? { details: e.details } : {}) });
+      sendJsonError(res, req, err, logger, 'practicum autosave failed', 'The draft could not be saved.');
     }
   });
 
