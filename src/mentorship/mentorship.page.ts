@@ -103,6 +103,7 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
     const editing = options.editId ? checkIns.find((c) => String(c._id) === options.editId && c.status !== 'signed-off') : undefined;
     const values = checkInFormValues({ typed: options.form?.values, editing, carried: openActionItems(checkIns), settings, formToken: randomBytes(12).toString('base64url') });
     const copyKey = (id: string) => `fieldbook-mentorship:${String(activity._id)}:${caller.sub}:${id}`;
+    const carriedOn = carriedKeys(checkIns);
     const editingGoal = options.goalId ? goals.find((g) => String(g._id) === options.goalId) : undefined;
     return {
       ...base,
@@ -113,7 +114,7 @@ export async function buildMentorshipPage(caller: Caller, activity: Activity, op
         values: { mentorName: textOf(options.mentorForm?.values.mentorName) || (options.mentorForm ? '' : (mentor?.name ?? '')), mentorEmail: textOf(options.mentorForm?.values.mentorEmail) || (options.mentorForm ? '' : (mentor?.email ?? '')) },
         errors: options.mentorForm?.errors ?? {},
       },
-      checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, options.today, { ...settings, carriedOn: carriedKeys(checkIns) })),
+      checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, options.today, { ...settings, carriedOn })),
       goals: goals.map((g) => presentGoal(g, nameOf)),
       form: {
         values,
@@ -240,10 +241,11 @@ export async function buildCandidateHistory(caller: Caller, activity: Activity, 
   ]);
   const { nameOf } = standardNames(settings);
   const compliance = presentCompliance(computeCompliance(settings, checkIns, today, cadenceStart(activity)), settings);
+  const carriedOn = carriedKeys(checkIns);
   return {
     view,
     compliance,
-    checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, today, { ...settings, carriedOn: carriedKeys(checkIns) })),
+    checkIns: [...checkIns].reverse().map((c) => presentCheckIn(c, view, today, { ...settings, carriedOn })),
     goals: goals.map((g) => presentGoal(g, nameOf)),
     trail: trail.map((t) => presentAudit(t, auditSubjects(checkIns, goals))),
     canReturn: view === 'faculty',
